@@ -1,0 +1,226 @@
+"""A test guest: overlay + scratch disks + libvirt domain + shell session, cleaned up always.
+
+Everything a guest creates lives in one run directory named after the domain, which
+holds the owner's pid: a later run removes directories whose owner is dead, so even a
+SIGKILLed job leaves nothing behind for long (its domain is already gone, see domain.py).
+"""
+import os
+import re
+import shutil
+import signal
+import threading
+import time
+import uuid
+
+from avocado_vexfs import domain as domain_mod
+from avocado_vexfs import host, images
+from avocado_vexfs.errors import ConfigError, GuestError
+from avocado_vexfs.session import Session
+
+READY_MARKER = "avocado-vexfs: guest ready"
+STEP_PREFIX = "avocado-vexfs: step "
+_LIVE = set()
+
+
+def _pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_stale(run_root):
+    """Remove run directories (and domains) whose owning process has died."""
+    removed = []
+    for entry in os.listdir(run_root):
+        match = re.match(re.escape(domain_mod.NAME_PREFIX) + r"(\d+)-", entry)
+        if match and not _pid_alive(int(match.group(1))):
+            shutil.rmtree(os.path.join(run_root, entry), ignore_errors=True)
+            removed.append(entry)
+    return removed
+
+
+def _install_signal_cleanup():
+    """SIGTERM (what Avocado sends a test it interrupts) runs our cleanups via SystemExit."""
+    if threading.current_thread() is not threading.main_thread():
+        return  # only the main thread may set handlers; autodestroy still covers us
+    if signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None):
+        def _on_term(signum, _frame):
+            for guest in list(_LIVE):
+                guest.cleanup()
+            raise SystemExit(128 + signum)
+        signal.signal(signal.SIGTERM, _on_term)
+
+
+class GuestConfig:
+    """What a guest looks like; built from cfg params so numbers come from cfg, not code."""
+
+    def __init__(self, recipe="debian-12", kernel="6.12", vcpus=2, memory_mb=2048,
+                 scratch_disks_mb=(512,), cmdline_extra="", uri=host.DEFAULT_URI,
+                 accel="auto", boot_timeout=120, machine="pc", tcg_cpu_model="qemu64",
+                 cache=None, run_root=None, name_hint="test"):
+        self.recipe = recipe
+        self.kernel = str(kernel)
+        self.vcpus = int(vcpus)
+        self.memory_mb = int(memory_mb)
+        self.scratch_disks_mb = [int(s) for s in scratch_disks_mb]
+        self.cmdline_extra = cmdline_extra
+        self.uri = uri
+        self.accel = accel
+        self.boot_timeout = float(boot_timeout)
+        self.machine = machine
+        self.tcg_cpu_model = tcg_cpu_model
+        self.cache = cache
+        self.run_root = run_root
+        self.name_hint = re.sub(r"[^A-Za-z0-9_.-]+", "-", name_hint)[:40]
+        for key in ("vcpus", "memory_mb", "boot_timeout"):
+            if getattr(self, key) <= 0:
+                raise ConfigError(f"guest {key} = {getattr(self, key)}: expected a "
+                                  f"positive number")
+        if accel not in ("auto", "kvm", "qemu"):
+            raise ConfigError(f"accel = {accel!r}: expected auto, kvm or qemu")
+
+    @classmethod
+    def from_params(cls, params, name_hint="test"):
+        """Read the guest_* keys of an Avocado-VT params dict."""
+        def get(key, default):
+            value = params.get(key)
+            return default if value in (None, "") else value
+        scratch = str(get("scratch_disks_mb", "512")).split()
+        return cls(recipe=get("guest_os", "debian-12"), kernel=get("guest_kernel", "6.12"),
+                   vcpus=get("vcpus", 2), memory_mb=get("mem", 2048),
+                   scratch_disks_mb=scratch, cmdline_extra=get("kernel_cmdline_extra", ""),
+                   uri=get("connect_uri", host.DEFAULT_URI), accel=get("accel", "auto"),
+                   boot_timeout=get("boot_timeout", 120),
+                   tcg_cpu_model=get("tcg_cpu_model", "qemu64"),
+                   cache=get("image_cache_dir", None), name_hint=name_hint)
+
+
+BASE_CMDLINE = ("console=ttyS0,115200 panic=-1 sysrq_always_enabled printk.time=1 "
+                "loglevel=7 net.ifnames=0 8250.nr_uarts=1")
+
+
+class Guest:
+    """A booted guest. Use as a context manager; cleanup() is idempotent."""
+
+    def __init__(self, config, logdir=None):
+        self.config = config
+        self.logdir = logdir
+        self.image = images.ensure(config.recipe, cache=config.cache)
+        self.kernel = self.image.kernel(config.kernel)
+        self.name = (f"{domain_mod.NAME_PREFIX}{os.getpid()}-{config.name_hint}-"
+                     f"{uuid.uuid4().hex[:6]}")
+        self.workdir = None
+        self.domain = None
+        self.session = None
+        self.console_log = None
+        self.scratch = []
+        self.boot_seconds = None
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.cleanup()
+
+    def start(self):
+        from avocado_vexfs import accel  # pylint: disable=import-outside-toplevel
+        host.ensure_libvirtd(self.config.uri)
+        run_root = host.run_dir(self.config.run_root)
+        sweep_stale(run_root)
+        _install_signal_cleanup()
+        _LIVE.add(self)
+        try:
+            self.workdir = os.path.join(run_root, self.name)
+            os.makedirs(self.workdir, mode=0o755)
+            overlay = images.create_overlay(self.image.base,
+                                            os.path.join(self.workdir, "root.qcow2"))
+            disks = [{"path": overlay, "format": "qcow2", "target": "vda"}]
+            for index, size in enumerate(self.config.scratch_disks_mb):
+                path = images.create_scratch(
+                    os.path.join(self.workdir, f"scratch{index}.raw"), size)
+                target = "vd" + chr(ord("b") + index)
+                disks.append({"path": path, "format": "raw", "target": target})
+                self.scratch.append(f"/dev/{target}")
+            domain_type = accel.choose(self.config, self.image)
+            self.console_log = os.path.join(self.workdir, "console.log")
+            control = os.path.join(self.workdir, "control.sock")
+            xml = domain_mod.render_xml(
+                domain_type=domain_type, name=self.name, memory_mb=self.config.memory_mb,
+                vcpus=self.config.vcpus, machine=self.config.machine,
+                tcg_cpu_model=self.config.tcg_cpu_model,
+                kernel=self.kernel["vmlinuz"], initrd=self.kernel["initramfs"],
+                cmdline=f"{BASE_CMDLINE} {self.config.cmdline_extra}".strip(),
+                emulator=domain_mod.emulator_path(self.config.uri), disks=disks,
+                console_log=self.console_log, control_socket=control)
+            started = time.monotonic()
+            self.domain = domain_mod.Domain(self.config.uri, xml)
+            self.wait_for_console(READY_MARKER, self.config.boot_timeout, what="boot")
+            self.session = Session(control, log_file=self._log_path("session.log"))
+            self.boot_seconds = time.monotonic() - started
+        except BaseException:
+            self.cleanup()
+            raise
+        return self
+
+    def _log_path(self, name):
+        return os.path.join(self.logdir or self.workdir, name)
+
+    def console_text(self):
+        """Everything the guest printed on ttyS0 so far."""
+        if not self.console_log or not os.path.exists(self.console_log):
+            return ""
+        with open(self.console_log, "rb") as log:
+            return log.read().decode("utf-8", errors="replace")
+
+    def wait_for_console(self, marker, timeout, what="marker", start_offset=0):
+        """Wait until ``marker`` appears on the console after ``start_offset``."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if marker in self.console_text()[start_offset:]:
+                return
+            if not self.domain.is_active():
+                raise GuestError(f"guest {self.name} stopped during {what} "
+                                 f"(state {self.domain.state()}); console tail: "
+                                 f"{self._console_tail()}")
+            time.sleep(0.2)
+        raise GuestError(f"guest {self.name} did not reach {what} within {timeout:.0f}s "
+                         f"(state {self.domain.state()}); console tail: "
+                         f"{self._console_tail()}")
+
+    def _console_tail(self):
+        lines = [l for l in self.console_text().splitlines() if l.strip()]
+        return " | ".join(lines[-3:]) or "no output"
+
+    def cmd(self, command, timeout=60, ok_status=(0,)):
+        return self.session.cmd(command, timeout=timeout, ok_status=ok_status)
+
+    def status_output(self, command, timeout=60):
+        return self.session.status_output(command, timeout=timeout)
+
+    def put_file(self, local, remote, mode=None):
+        self.session.put_file(local, remote, mode=mode)
+
+    def mark_step(self, step):
+        """Write a step marker into the kernel log, so crash reports can name the step."""
+        self.cmd(f"echo '{STEP_PREFIX}{step}' > /dev/kmsg")
+
+    def cleanup(self):
+        """Stop the guest and remove every file it made; keep the console log in logdir."""
+        if self.session:
+            self.session.close()
+            self.session = None
+        if self.domain:
+            self.domain.destroy()
+            self.domain = None
+        if self.workdir and os.path.isdir(self.workdir):
+            if self.logdir and self.console_log and os.path.exists(self.console_log):
+                os.makedirs(self.logdir, exist_ok=True)
+                shutil.copy(self.console_log, os.path.join(self.logdir, "console.log"))
+            shutil.rmtree(self.workdir, ignore_errors=True)
+        self.workdir = None
+        _LIVE.discard(self)

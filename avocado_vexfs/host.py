@@ -1,0 +1,110 @@
+"""What the host must provide: daemons, tools, and directories qemu can reach.
+
+There is no systemd on our machines, so the libvirt daemons are started by hand when
+they are not running. qemu runs as libvirt-qemu, so every file it opens must sit under
+world-traversable directories: /root is 0700 on Debian, hence /var for root's caches.
+"""
+import glob
+import os
+import shutil
+import subprocess
+import time
+
+from avocado_vexfs.errors import HostError
+
+DEFAULT_URI = "qemu:///system"
+
+
+def cache_dir(override=None):
+    """Where built images and probe results live, shared by every job of this user."""
+    path = override or os.environ.get("AVOCADO_VEXFS_CACHE")
+    if not path:
+        path = ("/var/cache/avocado-vexfs" if os.geteuid() == 0 else
+                os.path.join(os.path.expanduser("~/.cache"), "avocado-vexfs"))
+    os.makedirs(path, mode=0o755, exist_ok=True)
+    return path
+
+
+def run_dir(override=None):
+    """Where per-guest overlays, scratch disks and sockets live while a test runs."""
+    path = override or os.environ.get("AVOCADO_VEXFS_RUN_DIR")
+    if not path:
+        path = ("/var/lib/avocado-vexfs/run" if os.geteuid() == 0 else
+                os.path.join(cache_dir(), "run"))
+    os.makedirs(path, mode=0o755, exist_ok=True)
+    return path
+
+
+def require_tools(*tools):
+    """Fail with one line naming every missing tool and how to get them."""
+    missing = [tool for tool in tools if shutil.which(tool) is None]
+    if missing:
+        raise HostError(f"missing host tools: {', '.join(missing)} "
+                        f"(expected on PATH; run 'make host' to install them)")
+
+
+def _running(name):
+    return subprocess.run(["pgrep", "-x", name], stdout=subprocess.DEVNULL,
+                          check=False).returncode == 0
+
+
+def ensure_libvirtd(uri=DEFAULT_URI, timeout=20):
+    """Start virtlogd and libvirtd when they are not running; wait until libvirt answers.
+
+    Only for a local URI: a remote host's daemons are its own business.
+    """
+    if not uri.startswith("qemu:///"):
+        return
+    require_tools("virtlogd", "libvirtd", "virsh")
+    for daemon in ("virtlogd", "libvirtd"):
+        if not _running(daemon):
+            result = subprocess.run([daemon, "-d"], capture_output=True, text=True,
+                                    check=False)
+            if result.returncode != 0:
+                raise HostError(f"{daemon} did not start: {result.stderr.strip()}")
+    deadline = time.monotonic() + timeout
+    last = ""
+    while time.monotonic() < deadline:
+        result = subprocess.run(["virsh", "-c", uri, "version"], capture_output=True,
+                                text=True, check=False)
+        if result.returncode == 0:
+            return
+        last = result.stderr.strip().splitlines()[-1] if result.stderr.strip() else ""
+        time.sleep(0.5)
+    raise HostError(f"libvirtd at {uri} does not answer after {timeout}s: {last}")
+
+
+def debian_sources(suite):
+    """The host's own Debian apt sources for ``suite``, as deb822 text for mmdebstrap.
+
+    Guests are built from the same mirror the host already uses, so no mirror host name
+    is written into the project.
+    """
+    entries = []
+    for path in glob.glob("/etc/apt/sources.list.d/*.sources"):
+        with open(path, encoding="utf-8") as source:
+            for stanza in source.read().split("\n\n"):
+                fields = {}
+                for line in stanza.splitlines():
+                    if ":" in line and not line.startswith(("#", " ")):
+                        key, _, value = line.partition(":")
+                        fields[key.strip()] = value.strip()
+                suites = fields.get("Suites", "").split()
+                if fields.get("Types", "deb").split()[0] == "deb" and any(
+                        s.split("-")[0] == suite for s in suites):
+                    entries.append((fields["URIs"], suites, fields.get("Components", "main")))
+    for path in ["/etc/apt/sources.list"] + glob.glob("/etc/apt/sources.list.d/*.list"):
+        if not os.path.exists(path):
+            continue
+        with open(path, encoding="utf-8") as source:
+            for line in source:
+                words = line.split()
+                if len(words) >= 4 and words[0] == "deb" and not words[1].startswith("["):
+                    if words[2].split("-")[0] == suite:
+                        entries.append((words[1], [words[2]], " ".join(words[3:])))
+    debian = [e for e in entries if "debian" in e[0]]
+    if not debian:
+        raise HostError(f"no Debian apt source for suite {suite!r} in /etc/apt: expected "
+                        f"a 'deb' entry for {suite} and {suite}-security")
+    return "\n".join(f"Types: deb\nURIs: {uri}\nSuites: {' '.join(suites)}\n"
+                     f"Components: {components}\n" for uri, suites, components in debian)

@@ -1,0 +1,88 @@
+"""A shell in the guest over the virtio control console (hvc0), driven by aexpect.
+
+The kernel console (ttyS0) stays a pure log; commands and their output travel on hvc0,
+so an oops printed in the middle of a command never garbles the shell's output.
+"""
+import base64
+import os
+import re
+import shlex
+import shutil
+import sys
+
+import aexpect
+
+from avocado_vexfs.errors import GuestCommandError, GuestError
+
+PROMPT = "@avx@# "
+PROMPT_RE = r"@avx@# $"
+
+
+def _ensure_helper_on_path():
+    """aexpect execs aexpect_helper by name: find it beside our interpreter (the venv)."""
+    if shutil.which("aexpect_helper") is None:
+        os.environ["PATH"] = (os.path.dirname(sys.executable) + os.pathsep +
+                              os.environ.get("PATH", ""))
+
+
+class Session:
+    """One interactive /bin/sh in the guest."""
+
+    def __init__(self, socket_path, log_file=None, timeout=30):
+        self.socket_path = socket_path
+        _ensure_helper_on_path()
+        self.shell = aexpect.ShellSession(
+            f"socat -,raw,echo=0 UNIX-CONNECT:{shlex.quote(socket_path)}",
+            auto_close=True, prompt=PROMPT_RE, status_test_command="echo $?",
+            output_func=self._log if log_file else None)
+        self._log_file = open(log_file, "a", encoding="utf-8") if log_file else None
+        self._setup(timeout)
+
+    def _log(self, line):
+        self._log_file.write(line + "\n")
+        self._log_file.flush()
+
+    def _setup(self, timeout):
+        """Make the guest's shell predictable: our prompt, no echo, no continuation prompt."""
+        self.shell.sendline(f"stty -echo; PS2=''; PS1='{PROMPT}'")
+        try:
+            self.shell.read_until_last_line_matches([PROMPT_RE], timeout=timeout)
+        except aexpect.ExpectError as err:
+            raise GuestError(f"no shell prompt on the guest's control console "
+                             f"{self.socket_path} within {timeout}s") from err
+
+    def status_output(self, command, timeout=60):
+        """Run ``command``; return (exit status, output)."""
+        try:
+            return self.shell.cmd_status_output(command, timeout=timeout)
+        except aexpect.ShellTimeoutError as err:
+            raise GuestError(f"guest command {command!r} gave no prompt within "
+                             f"{timeout}s") from err
+        except aexpect.ShellProcessTerminatedError as err:
+            raise GuestError(f"guest shell died during {command!r}") from err
+
+    def cmd(self, command, timeout=60, ok_status=(0,)):
+        """Run ``command``; return its output; raise GuestCommandError on a bad status."""
+        status, output = self.status_output(command, timeout=timeout)
+        if status not in ok_status:
+            raise GuestCommandError(command, status, output)
+        return output
+
+    def put_file(self, local, remote, mode=None, timeout=120):
+        """Copy a small file into the guest as base64 lines (the tty limits line length)."""
+        with open(local, "rb") as source:
+            encoded = base64.encodebytes(source.read()).decode()
+        self.cmd(f"mkdir -p {shlex.quote(os.path.dirname(remote) or '/')}")
+        heredoc = f"base64 -d > {shlex.quote(remote)} <<'AVX_EOF'\n{encoded}AVX_EOF"
+        self.cmd(heredoc, timeout=timeout)
+        if mode is not None:
+            self.cmd(f"chmod {mode:o} {shlex.quote(remote)}")
+
+    def close(self):
+        self.shell.close()
+        if self._log_file:
+            self._log_file.close()
+
+
+def strip_ansi(text):
+    return re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", text)

@@ -1,0 +1,27 @@
+"""avocado-vexfs: the library, its command line tools and its Avocado plugins."""
+from setuptools import find_packages, setup
+
+setup(
+    name="avocado-vexfs",
+    version="0.1.0",
+    description="Virtual-machine test framework for the VexFS kernel module, on Avocado-VT",
+    license="GPL-2.0",
+    python_requires=">=3.9",
+    packages=find_packages(include=["avocado_vexfs", "avocado_vexfs.*"]),
+    package_data={"avocado_vexfs": ["templates/*.j2"]},
+    install_requires=[
+        "avocado-framework==113.*",
+        "avocado-framework-plugin-vt==113.*",
+        "aexpect>=1.8,<2",
+        "libvirt-python>=9.0",
+        "jinja2>=3,<4",
+        "setuptools<81",
+    ],
+    extras_require={"test": ["pytest>=7,<9"]},
+    entry_points={
+        "console_scripts": [
+            "avocado-vexfs=avocado_vexfs.cli:main",
+            "avocado-vexfs-console=avocado_vexfs.console.cli:main",
+        ],
+    },
+)
