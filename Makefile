@@ -1,0 +1,62 @@
+# avocado-vexfs: every target installs what it needs and is safe to run again.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+RECIPE ?= debian-12
+# Filters: COMPONENT=fs_smoke (a test name), QUICK=1 (trimmed counts), ONLY='a b'.
+ONLY ?=
+COMPONENT ?=
+QUICK ?=
+VT_EXTRA ?=
+FILTERS := $(strip $(ONLY) $(COMPONENT))
+VT_ARGS := $(if $(FILTERS),--vt-only-filter "$(FILTERS)") \
+	$(if $(QUICK),--vt-extra-params quick=yes) \
+	$(if $(VEXFS_SRC),--vt-extra-params vexfs_src=$(VEXFS_SRC)) \
+	$(if $(VEXFS_PATCHES),--vt-extra-params vexfs_patches=$(VEXFS_PATCHES)) $(VT_EXTRA)
+AVOCADO := PATH="$(BIN):$$PATH" VIRTUAL_ENV="$(CURDIR)/$(VENV)" $(BIN)/avocado
+AVX := PATH="$(BIN):$$PATH" VIRTUAL_ENV="$(CURDIR)/$(VENV)" $(BIN)/avocado-vexfs
+
+.PHONY: all host venv setup image level1 level2 level3 test unit e2e sweep clean help
+
+help:
+	@echo "make level1   quick smoke in a real guest (installs everything first)"
+	@echo "make test     the project's own tests: unit, then end-to-end guests"
+	@echo "make level2 | level3   longer levels; COMPONENT=<test> QUICK=1 filter them"
+
+host:
+	@scripts/install-host.sh
+
+$(VENV)/.installed: setup.py | host
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q 'setuptools<81' wheel
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+venv: $(VENV)/.installed
+
+setup: venv
+	@$(AVX) setup-avocado --repo "$(CURDIR)" --venv "$(CURDIR)/$(VENV)" >/dev/null
+	@$(AVX) host >/dev/null
+
+image: setup
+	@$(AVX) image --recipe $(RECIPE) >/dev/null
+
+level%: image
+	@$(AVX) check-cfg cfg/level$*.cfg $(if $(FILTERS),--only "$(FILTERS)")
+	$(AVOCADO) run --vt-config cfg/level$*.cfg $(VT_ARGS)
+
+unit: setup
+	$(BIN)/pytest -q tests/unit
+
+e2e: image
+	$(BIN)/pytest -q tests/e2e
+
+test: image
+	$(BIN)/pytest tests/unit tests/e2e
+
+sweep: setup
+	@$(AVX) sweep
+
+clean:
+	rm -rf .avocado-data $(VENV) *.egg-info

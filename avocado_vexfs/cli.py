@@ -1,0 +1,91 @@
+"""avocado-vexfs: set-up and housekeeping commands the Makefile calls.
+
+Every failure prints one line (no traceback) and exits non-zero.
+"""
+import argparse
+import os
+import sys
+
+from avocado_vexfs import avocado_setup, host, images
+from avocado_vexfs.errors import VexfsError
+
+
+def _cmd_host(args):
+    host.require_tools("qemu-img", "virsh", "socat", "mmdebstrap", "mkfs.ext4")
+    host.ensure_libvirtd(args.uri)
+    print(f"libvirt at {args.uri} is up")
+
+
+def _cmd_image(args):
+    image = images.ensure(args.recipe, build=not args.no_build)
+    print(image.directory)
+
+
+def _cmd_accel(args):
+    from avocado_vexfs import accel  # pylint: disable=import-outside-toplevel
+    from avocado_vexfs.guest import GuestConfig  # pylint: disable=import-outside-toplevel
+    host.ensure_libvirtd(args.uri)
+    config = GuestConfig(recipe=args.recipe, uri=args.uri)
+    print(accel.choose(config, images.ensure(args.recipe)))
+
+
+def _cmd_setup_avocado(args):
+    for path in avocado_setup.configure(args.repo, args.venv):
+        print(path)
+
+
+def _cmd_check_cfg(args):
+    count = avocado_setup.check_cfg(args.cfg, args.only)
+    print(f"{args.cfg}: {count} test variants")
+
+
+def _cmd_sweep(args):
+    from avocado_vexfs import domain, guest  # pylint: disable=import-outside-toplevel
+    removed = guest.sweep_stale(host.run_dir())
+    left = domain.leftover_domains(args.uri)
+    print(f"removed {len(removed)} stale run directories; "
+          f"avocado-vexfs domains in libvirt: {', '.join(left) or 'none'}")
+    return 1 if left else 0
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="avocado-vexfs", description=__doc__)
+    parser.add_argument("--uri", default=host.DEFAULT_URI, help="libvirt connection URI")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("host", help="check host tools, start libvirtd/virtlogd").set_defaults(
+        func=_cmd_host)
+    image = sub.add_parser("image", help="build (or find) the cached guest image")
+    image.add_argument("--recipe", default="debian-12")
+    image.add_argument("--no-build", action="store_true", help="fail if not built")
+    image.set_defaults(func=_cmd_image)
+    acc = sub.add_parser("accel", help="print kvm or qemu (TCG), probing once")
+    acc.add_argument("--recipe", default="debian-12")
+    acc.set_defaults(func=_cmd_accel)
+    setup = sub.add_parser("setup-avocado", help="offline Avocado-VT data dir + provider")
+    setup.add_argument("--repo", default=os.getcwd())
+    setup.add_argument("--venv", default=os.environ.get("VIRTUAL_ENV") or sys.prefix)
+    setup.set_defaults(func=_cmd_setup_avocado)
+    check = sub.add_parser("check-cfg", help="parse a cartesian cfg, count its variants")
+    check.add_argument("cfg")
+    check.add_argument("--only", action="append", default=[],
+                       help="a filter as 'only' lines take it (repeatable)")
+    check.set_defaults(func=_cmd_check_cfg)
+    sweep = sub.add_parser("sweep", help="remove leftovers of dead runs")
+    sweep.set_defaults(func=_cmd_sweep)
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args) or 0
+    except VexfsError as err:
+        print(f"avocado-vexfs: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("avocado-vexfs: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,21 @@
+"""Boot a guest and check it runs the kernel its variant asked for."""
+from virttest import error_context
+
+from avocado_vexfs.vt import booted_guest
+
+
+@error_context.context_aware
+def run(test, params, env):
+    """
+    1) boot a guest from the cached image (overlay on the read-only base)
+    2) check uname -r against the release the variant's kernel package installed
+    3) the console verdict (no oops, BUG, WARNING, panic) is checked on the way out
+    """
+    with booted_guest(test, params) as guest:
+        error_context.context("check the guest kernel release", test.log.info)
+        running = guest.cmd("uname -r").strip()
+        expected = guest.kernel["release"]
+        if running != expected:
+            test.fail(f"guest runs kernel {running}, variant "
+                      f"{params['guest_kernel']} expects {expected}")
+        test.log.info("boot to shell: %.1fs", guest.boot_seconds)
