@@ -15,14 +15,13 @@ def write_tree(guest, directory, sizes_kb, timeout=300):
     script.append("cd /tmp/avx-src && sha256sum " + " ".join(names))
     script.append(f"cp {' '.join(names)} {shlex.quote(directory)}/")
     script.append("cd / && rm -rf /tmp/avx-src && sync")
-    return _parse_sums(guest.cmd(" && ".join(["(" + "; ".join(script) + ")"]),
-                                 timeout=timeout))
+    return _parse_sums(guest.cmd("(" + "; ".join(script) + ")", timeout=timeout))
 
 
 def read_tree(guest, directory, timeout=300):
     """{name: sha256} of every regular file directly in ``directory``."""
-    output = guest.cmd(f"cd {shlex.quote(directory)} && find . -maxdepth 1 -type f "
-                       f"-exec sha256sum {{}} +", timeout=timeout)
+    output = guest.cmd(f"(cd {shlex.quote(directory)} && find . -maxdepth 1 -type f "
+                       f"-exec sha256sum {{}} +)", timeout=timeout)
     return _parse_sums(output)
 
 

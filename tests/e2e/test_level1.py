@@ -1,0 +1,73 @@
+"""Level 1 through Avocado-VT, as a user runs it: the verdicts in results.json."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from avocado_vexfs import domain, host
+
+BIN = os.path.dirname(sys.executable)
+
+
+def _avocado(repo, results, *args, env_extra=None):
+    env = dict(os.environ, PATH=BIN + os.pathsep + os.environ["PATH"],
+               VIRTUAL_ENV=os.path.dirname(BIN))
+    env.pop("VEXFS_SRC", None)
+    env.update(env_extra or {})
+    return subprocess.run([os.path.join(BIN, "avocado"), "run", "--vt-config",
+                           os.path.join(repo, "cfg", "level1.cfg"),
+                           "--job-results-dir", str(results), *args],
+                          capture_output=True, text=True, cwd=repo, env=env, timeout=900,
+                          check=False)
+
+
+@pytest.fixture(scope="module")
+def level1(tmp_path_factory):
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    results = tmp_path_factory.mktemp("level1-results")
+    run = _avocado(repo, results)
+    latest = os.path.join(str(results), "latest")
+    with open(os.path.join(latest, "results.json"), encoding="utf-8") as data:
+        return run, json.load(data), latest
+
+
+def _status(results_json, name_part):
+    statuses = {t["name"]: t["status"] for t in results_json["tests"]}
+    matching = [s for n, s in statuses.items() if name_part in n]
+    assert len(matching) == 1, f"{name_part} in {sorted(statuses)}"
+    return matching[0]
+
+
+def test_job_passes(level1):
+    run, _, _ = level1
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+
+
+def test_boot_and_ext4_smoke_pass(level1):
+    _, results, _ = level1
+    assert _status(results, "ext4.linux_6_12.boot") == "PASS"
+    assert _status(results, "ext4.linux_6_12.fs_smoke") == "PASS"
+
+
+def test_vexfs_without_source_is_cancelled_with_reason(level1):
+    _, results, _ = level1
+    vexfs = [t for t in results["tests"] if "vexfs." in t["name"]]
+    assert [t["status"] for t in vexfs] == ["CANCEL"]
+    assert "VEXFS_SRC" in vexfs[0]["fail_reason"]
+
+
+def test_xunit_written_and_console_kept(level1):
+    _, _, latest = level1
+    assert os.path.getsize(os.path.join(latest, "results.xml")) > 0
+    consoles = [os.path.join(root, "console.log") for root, _, files in os.walk(latest)
+                if "console.log" in files]
+    assert len(consoles) == 2
+    for console in consoles:
+        with open(console, encoding="utf-8", errors="replace") as log:
+            assert "avocado-vexfs: guest ready" in log.read()
+
+
+def test_no_domain_left(level1):
+    assert domain.leftover_domains(host.DEFAULT_URI) == []

@@ -1,0 +1,46 @@
+"""The libvirt domain XML: what a test guest is made of."""
+import xml.etree.ElementTree as ET
+
+from avocado_vexfs import domain
+
+
+def _render(**over):
+    values = dict(domain_type="qemu", name="avocado-vexfs-1-t-abc", memory_mb=1024, vcpus=2,
+                  machine="pc", tcg_cpu_model="qemu64", kernel="/c/vmlinuz",
+                  initrd="/c/initrd.gz", cmdline="console=ttyS0 a=<b>",
+                  emulator="/usr/bin/qemu-system-x86_64",
+                  disks=[{"path": "/r/root.qcow2", "format": "qcow2", "target": "vda"},
+                         {"path": "/r/s0.raw", "format": "raw", "target": "vdb",
+                          "readonly": True}],
+                  console_log="/r/console.log", control_socket="/r/control.sock")
+    values.update(over)
+    return ET.fromstring(domain.render_xml(**values))
+
+
+def test_tcg_guest_shape():
+    root = _render()
+    assert root.get("type") == "qemu"
+    assert root.findtext("name") == "avocado-vexfs-1-t-abc"
+    assert root.findtext("memory") == "1024" and root.findtext("vcpu") == "2"
+    assert root.findtext("os/cmdline") == "console=ttyS0 a=<b>"
+    assert root.find("cpu/model").text == "qemu64"
+
+
+def test_kvm_guest_passes_host_cpu():
+    assert _render(domain_type="kvm").find("cpu").get("mode") == "host-passthrough"
+
+
+def test_disks_in_order_with_readonly_flag():
+    disks = _render().findall("devices/disk")
+    assert [d.find("target").get("dev") for d in disks] == ["vda", "vdb"]
+    assert [d.find("driver").get("type") for d in disks] == ["qcow2", "raw"]
+    assert disks[0].find("readonly") is None and disks[1].find("readonly") is not None
+
+
+def test_console_is_logged_and_control_is_a_virtio_console():
+    devices = _render().find("devices")
+    assert devices.find("serial/source").get("path") == "/r/console.log"
+    console = devices.find("console")
+    assert console.get("type") == "unix"
+    assert console.find("target").get("type") == "virtio"
+    assert console.find("source").get("path") == "/r/control.sock"

@@ -1,0 +1,49 @@
+"""The initramfs builder: module closure from modules.dep, a cpio that cpio can read."""
+import gzip
+import lzma
+import subprocess
+
+from avocado_vexfs import initramfs
+
+
+def _modules_dir(tmp_path):
+    mods = tmp_path / "lib" / "modules" / "6.99"
+    (mods / "kernel").mkdir(parents=True)
+    (mods / "modules.dep").write_text(
+        "kernel/virtio_blk.ko.xz: kernel/virtio_ring.ko.xz kernel/virtio.ko.xz\n"
+        "kernel/virtio_ring.ko.xz: kernel/virtio.ko.xz\n"
+        "kernel/virtio.ko.xz:\n"
+        "kernel/ext4.ko.xz: kernel/jbd2.ko.xz\n"
+        "kernel/jbd2.ko.xz:\n")
+    for name in ("virtio_blk", "virtio_ring", "virtio", "ext4", "jbd2"):
+        (mods / "kernel" / f"{name}.ko.xz").write_bytes(lzma.compress(name.encode()))
+    return mods
+
+
+def test_closure_puts_dependencies_first(tmp_path):
+    order = initramfs.module_closure(str(_modules_dir(tmp_path)), ["virtio_blk", "ext4"])
+    assert order == ["kernel/virtio.ko.xz", "kernel/virtio_ring.ko.xz",
+                     "kernel/virtio_blk.ko.xz", "kernel/jbd2.ko.xz", "kernel/ext4.ko.xz"]
+
+
+def test_builtin_module_needs_nothing(tmp_path):
+    assert initramfs.module_closure(str(_modules_dir(tmp_path)), ["virtio_pci"]) == []
+
+
+def test_archive_lists_init_busybox_and_plain_modules(tmp_path):
+    busybox = tmp_path / "busybox"
+    busybox.write_bytes(b"\x7fELF fake")
+    out = tmp_path / "initrd.gz"
+    initramfs.build(str(out), str(busybox), "#!/bin/sh\necho hi\n",
+                    modules_dir=str(_modules_dir(tmp_path)), modules=["virtio_blk"])
+    raw = gzip.decompress(out.read_bytes())
+    listing = subprocess.run(["cpio", "-t", "--quiet"], input=raw, capture_output=True,
+                             check=True).stdout.decode().split()
+    assert {"init", "bin/busybox", "modules.order", "lib/modules/virtio_blk.ko"} <= set(listing)
+    extracted = tmp_path / "x"
+    extracted.mkdir()
+    subprocess.run(["cpio", "-id", "--quiet"], input=raw, cwd=extracted, check=True)
+    assert (extracted / "modules.order").read_text().split() == [
+        "virtio.ko", "virtio_ring.ko", "virtio_blk.ko"]
+    assert (extracted / "lib/modules/virtio_blk.ko").read_bytes() == b"virtio_blk"
+    assert (extracted / "init").stat().st_mode & 0o111
