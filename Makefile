@@ -17,7 +17,7 @@ VT_ARGS := $(if $(FILTERS),--vt-only-filter "$(FILTERS)") \
 AVOCADO := PATH="$(BIN):$$PATH" VIRTUAL_ENV="$(CURDIR)/$(VENV)" $(BIN)/avocado
 AVX := PATH="$(BIN):$$PATH" VIRTUAL_ENV="$(CURDIR)/$(VENV)" $(BIN)/avocado-vexfs
 
-.PHONY: all host venv setup image level1 level2 level3 test unit e2e sweep clean help
+.PHONY: all host venv setup image level1 level2 level3 test unit e2e sweep clean help bench-level1
 
 help:
 	@echo "make level1   quick smoke in a real guest (installs everything first)"
@@ -60,3 +60,6 @@ sweep: setup
 
 clean:
 	rm -rf .avocado-data $(VENV) *.egg-info
+
+bench-level1: image
+	$(BIN)/python benchmarks/bench_level1.py $(if $(COLD),--cold)

@@ -53,10 +53,14 @@ class Vexfs(Filesystem):
     def __init__(self, mkfs_options="", mount_options="", fstype=None):
         super().__init__(mkfs_options, mount_options)
         self._fstype = fstype
+        self.build = None
 
     @property
     def fstype(self):
         return self._fstype or "vexfs"
+
+    def set_fstype(self, name):
+        self._fstype = name
 
 
 FILESYSTEMS = {"ext4": Ext4, "vexfs": Vexfs}

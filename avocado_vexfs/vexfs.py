@@ -14,20 +14,13 @@ import shutil
 import subprocess
 import tempfile
 
-from avocado_vexfs import host
-from avocado_vexfs.errors import ConfigError, GuestCommandError, HostError, VexfsError
+from avocado_vexfs import host, kbuild
+from avocado_vexfs.errors import ConfigError, GuestCommandError, VexfsError
+from avocado_vexfs.kbuild import BuildError  # noqa: F401  (re-exported for tests)
 
 MODULE_DIR = "kernel_module"
 MKFS_SOURCE = "tools/mkfs.vexfs.c"
 GUEST_DIR = "/opt/vexfs"
-
-
-class BuildError(VexfsError):
-    """The module or mkfs.vexfs did not compile; the message names the first error."""
-
-    def __init__(self, message, log_path):
-        super().__init__(message)
-        self.log_path = log_path
 
 
 class ModuleLoadError(VexfsError):
@@ -120,24 +113,6 @@ def source_hash(tree):
     return sha.hexdigest()[:16]
 
 
-def ensure_headers(release):
-    """Kernel build directory for ``release``; installs Debian's headers when missing."""
-    build_dir = f"/lib/modules/{release}/build"
-    if os.path.isdir(build_dir):
-        return build_dir
-    package = f"linux-headers-{release}"
-    if os.geteuid() != 0:
-        raise HostError(f"no kernel headers for {release}: expected {build_dir} "
-                        f"(apt-get install {package})")
-    result = subprocess.run(["apt-get", "install", "-y", "-q", "--no-install-recommends",
-                             package], capture_output=True, text=True, check=False,
-                            env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
-    if result.returncode != 0 or not os.path.isdir(build_dir):
-        raise HostError(f"cannot install {package} for guest kernel {release}: "
-                        f"{(result.stderr.strip().splitlines() or ['no output'])[-1]}")
-    return build_dir
-
-
 class Build:
     """A cached build: the module, mkfs.vexfs and the log that made them."""
 
@@ -153,15 +128,6 @@ class Build:
         return os.path.basename(self.module)[:-3].replace("-", "_")
 
 
-def first_compiler_error(log_text):
-    """The first 'error:' line of a build log, trimmed to file:line: message."""
-    for line in log_text.splitlines():
-        if re.search(r"\berror:", line) or "Error " in line and "make" not in line:
-            return re.sub(r"^.*?(?=[\w./-]+\.[ch]:\d+)", "", line.strip())[:300]
-    lines = [line for line in log_text.splitlines() if line.strip()]
-    return lines[-1][:300] if lines else "no output"
-
-
 def build(spec, patches_dir, release, cache=None, jobs=2):
     """Build VexFS for kernel ``release``; return a cached Build.
 
@@ -174,36 +140,14 @@ def build(spec, patches_dir, release, cache=None, jobs=2):
         out = os.path.join(host.cache_dir(cache), "vexfs-builds", key)
         if os.path.exists(os.path.join(out, "mkfs.vexfs")):
             return Build(out)
-        headers = ensure_headers(release)
-        staging = out + ".tmp"
-        shutil.rmtree(staging, ignore_errors=True)
-        os.makedirs(staging)
+        staging = kbuild.fresh_dir(out + ".tmp")
         log_path = os.path.join(staging, "build.log")
-        with open(log_path, "w", encoding="utf-8") as log:
-            module_dir = os.path.join(tree, MODULE_DIR)
-            for cmd in (["make", "-C", headers, f"M={module_dir}", f"-j{jobs}", "modules"],
-                        ["gcc", "-O2", "-Wall", "-o", os.path.join(staging, "mkfs.vexfs"),
-                         os.path.join(tree, MKFS_SOURCE)]):
-                log.write("$ " + " ".join(shlex.quote(c) for c in cmd) + "\n")
-                log.flush()
-                result = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT,
-                                        check=False)
-                if result.returncode != 0:
-                    log.close()
-                    failed = out + ".failed.log"
-                    shutil.copy(log_path, failed)
-                    with open(failed, encoding="utf-8", errors="replace") as text:
-                        first = first_compiler_error(text.read())
-                    shutil.rmtree(staging, ignore_errors=True)
-                    raise BuildError(f"vexfs build failed against {release}: {first}",
-                                     failed)
-            for name in os.listdir(module_dir):
-                if name.endswith(".ko"):
-                    shutil.copy(os.path.join(module_dir, name), staging)
-        if not any(n.endswith(".ko") for n in os.listdir(staging)):
-            raise BuildError(f"vexfs build against {release} produced no .ko", log_path)
-        shutil.rmtree(out, ignore_errors=True)
-        os.rename(staging, out)
+        kbuild.build_module(os.path.join(tree, MODULE_DIR), release, staging, log_path,
+                            what="vexfs", jobs=jobs)
+        kbuild.run_logged(["gcc", "-O2", "-Wall", "-o", os.path.join(staging, "mkfs.vexfs"),
+                           os.path.join(tree, MKFS_SOURCE)], log_path,
+                          failure=f"vexfs build failed against {release}")
+        kbuild.replace_dir(staging, out)
         return Build(out)
     finally:
         shutil.rmtree(work, ignore_errors=True)

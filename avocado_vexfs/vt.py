@@ -5,10 +5,11 @@ test gets them the same way.
 """
 import contextlib
 import os
+import shutil
 
 from avocado.core import exceptions
 
-from avocado_vexfs import console_verdict
+from avocado_vexfs import console_verdict, fs, images, vexfs
 from avocado_vexfs.guest import Guest, GuestConfig
 
 
@@ -49,3 +50,49 @@ def booted_guest(test, params):
             raise exceptions.TestFail(console_verdict.describe(crash))
     finally:
         guest.cleanup()
+
+
+def vexfs_patches(params):
+    return params.get("vexfs_patches") or os.environ.get("VEXFS_PATCHES", "")
+
+
+def build_filesystem(test, params):
+    """The Filesystem of the variant; for vexfs, its module built for the guest kernel.
+
+    Runs before the guest boots: a build failure is a test ERROR naming the kernel and
+    the first compiler error, with the whole build log kept in the test's logdir.
+    """
+    filesystem = fs.for_params(params)
+    if filesystem.name != "vexfs":
+        return filesystem
+    require_fs_source(test, params)
+    config = GuestConfig.from_params(params)
+    release = images.ensure(config.recipe, cache=config.cache).kernel(
+        config.kernel)["release"]
+    try:
+        filesystem.build = vexfs.build(vexfs_source(params), vexfs_patches(params), release,
+                                       cache=config.cache)
+    except vexfs.BuildError as err:
+        shutil.copy(err.log_path, os.path.join(test.logdir, "vexfs-build.log"))
+        test.error(str(err))
+    shutil.copy(filesystem.build.log, os.path.join(test.logdir, "vexfs-build.log"))
+    test.log.info("vexfs built for %s: %s", release, filesystem.build.directory)
+    return filesystem
+
+
+def load_filesystem(test, guest, filesystem):
+    """Put the fs's module (if any) into the guest and load it; learn its fs type name."""
+    if filesystem.name != "vexfs":
+        return
+    module_path = vexfs.install(guest, filesystem.build)
+    guest.mark_step("insmod")
+    try:
+        registered = vexfs.load(guest, module_path)
+    except vexfs.ModuleLoadError as err:
+        test.fail(str(err))
+    if len(registered) != 1:
+        test.fail(f"insmod {os.path.basename(module_path)} registered fs types "
+                  f"{registered or 'none'}: expected exactly one")
+    filesystem.set_fstype(registered[0])
+    test.log.info("vexfs module %s registered fs type %s", filesystem.build.module_name,
+                  registered[0])

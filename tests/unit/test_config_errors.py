@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from avocado_vexfs import avocado_setup, fs, images, vexfs
+from avocado_vexfs import avocado_setup, fs, images, kbuild, vexfs
 from avocado_vexfs.errors import ConfigError
 from avocado_vexfs.guest import GuestConfig
 
@@ -93,4 +93,4 @@ def test_source_spec_split(spec, expected):
     ("cc1: some warnings\n", "cc1: some warnings"),
 ])
 def test_first_compiler_error(log, expected):
-    assert vexfs.first_compiler_error(log).endswith(expected)
+    assert kbuild.first_compiler_error(log).endswith(expected)

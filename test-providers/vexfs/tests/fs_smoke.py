@@ -1,23 +1,25 @@
 """Level-1 smoke of the filesystem under test on the guest's scratch disk."""
 from virttest import error_context
 
-from avocado_vexfs import datacheck, fs
-from avocado_vexfs.vt import booted_guest, require_fs_source
+from avocado_vexfs import datacheck
+from avocado_vexfs.vt import booted_guest, build_filesystem, load_filesystem
 
 
 @error_context.context_aware
 def run(test, params, env):
     """
+    0) for vexfs: build the module for the guest kernel, copy it in, insmod it
     1) mkfs on the scratch disk
-    2) mount it and write files of the sizes in smoke_file_kb
+    2) mount it and write files of the sizes in smoke_file_kb in its root directory
+       (subdirectories are the functional suite's business)
     3) umount, mount again and compare every checksum
     4) umount; the console verdict is checked on the way out
     """
-    require_fs_source(test, params)
-    filesystem = fs.for_params(params)
+    filesystem = build_filesystem(test, params)
     mountpoint = params.get("mountpoint", "/mnt/test")
     sizes = params.get("smoke_file_kb", "4 40").split()
     with booted_guest(test, params) as guest:
+        load_filesystem(test, guest, filesystem)
         device = guest.scratch[0]
         error_context.context(f"mkfs {filesystem.name} on {device}", test.log.info)
         guest.mark_step("mkfs")
@@ -25,12 +27,12 @@ def run(test, params, env):
         error_context.context("mount and write files", test.log.info)
         guest.mark_step("write")
         filesystem.mount(guest, device, mountpoint)
-        expected = datacheck.write_tree(guest, mountpoint + "/smoke", sizes)
+        expected = datacheck.write_tree(guest, mountpoint, sizes)
         filesystem.umount(guest, mountpoint)
         error_context.context("mount again and compare checksums", test.log.info)
         guest.mark_step("verify")
         filesystem.mount(guest, device, mountpoint)
-        found = datacheck.read_tree(guest, mountpoint + "/smoke")
+        found = datacheck.read_tree(guest, mountpoint)
         filesystem.umount(guest, mountpoint)
         problems = datacheck.compare(expected, found)
         if problems:

@@ -1,0 +1,456 @@
+"""The table of kernel report formats the classifier knows.
+
+Formats are data, as in syzkaller's pkg/report: adding a kind of crash means
+adding a row here and a log under tests/data/console/, not new code. Each row
+says how to recognise the first line of a report, what to call it, where the
+guilty function is found and which frames are plumbing rather than culprits.
+
+Rows are tried in order, so specific rows (a WARNING raised from
+lib/refcount.c) come before general ones (any WARNING).
+"""
+
+import re
+from dataclasses import dataclass
+from typing import Optional, Pattern, Tuple
+
+# Markers shared by many rows.
+END_TRACE = re.compile(r"---\[ end trace(?: [0-9a-f]+)? \]---")
+END_PANIC = re.compile(r"---\[ end Kernel panic - not syncing")
+END_KFENCE = re.compile(r"={20,}\s*$")
+CALL_TRACE = re.compile(r"Call [Tt]race:")
+KFENCE_STACK = re.compile(r"(Use-after-free|Out-of-bounds|Invalid|Corrupted memory)\b")
+
+# A frame name as printed by %pS, without offset: letters, digits, '_', and
+# '.' for compiler clones (foo.cold, foo.isra.0, foo.constprop.0).
+FUNC = r"[A-Za-z_][A-Za-z0-9_.$]*"
+
+
+@dataclass(frozen=True)
+class Format:
+    """One kind of kernel (or guest-level) report.
+
+    :param type: short stable name of the kind, e.g. ``"warning"``.
+    :param title: title template in syzkaller style; ``{func}`` is the guilty
+        function, other ``{names}`` come from named groups of ``header`` or
+        ``extra``. When a name is missing the title falls back to
+        ``fallback`` (or to the template without its `` in {func}`` part).
+    :param header: matched with ``re.match`` against a console line whose
+        timestamp/caller prefix was removed; ``None`` for guest-level kinds
+        that no log line can show (they come from flags of ``parse``).
+    :param keyword: a literal every header line contains; all keywords form
+        one pre-filter so that most lines of a big log are never looked at.
+        Few, short and shared keywords keep that pre-filter fast: ``BUG``
+        covers every ``BUG:`` row, ``[#`` every oops counter (``[#1]``).
+    :param frame_from: where to look for the guilty function, in order:
+        ``"header"`` (group ``func`` of the header), ``"rip"`` (the kernel
+        ``RIP:`` line), ``"stack"`` (reliable frames after ``stack_start``),
+        ``"lock"`` (lockdep's ``at: func+0x...`` lines).
+    :param skip: extra regexes (full match on the frame name) of frames that
+        are machinery, added to ``COMMON_SKIP``.
+    :param end: the line that closes the report; a report cut off before it
+        (log ended, next report started) is marked corrupted. ``None`` means
+        the report ends after its stack (``</TASK>``) or at a length cap.
+    :param needs_stack: a report without any stack frame is corrupted.
+    :param absorbs: follow-on headers that belong to this report rather than
+        starting a new one (``kernel BUG at lib/list_debug.c`` after a
+        ``list_del corruption`` line).
+    :param extra: searched in the report body; its named groups fill the title.
+    :param fallback: title used when a template name is missing.
+    :param stack_start: the line after which stack frames are read.
+    :param corrupted: rows that match only the remains of a report.
+    :param info: not a crash unless the caller says so (the OOM killer).
+    """
+
+    type: str
+    title: str
+    header: Optional[Pattern] = None
+    keyword: str = ""
+    frame_from: Tuple[str, ...] = ("rip", "stack")
+    skip: Tuple[str, ...] = ()
+    end: Optional[Pattern] = END_TRACE
+    needs_stack: bool = True
+    absorbs: Tuple[Pattern, ...] = ()
+    extra: Optional[Pattern] = None
+    fallback: str = ""
+    stack_start: Pattern = CALL_TRACE
+    corrupted: bool = False
+    info: bool = False
+
+
+def _re(pattern: str) -> Pattern:
+    """Compile a header regex in which {FUNC} stands for a frame name."""
+    return re.compile(pattern.replace("{FUNC}", FUNC))
+
+
+# Frames that are never the culprit: the reporting machinery itself, the
+# exception and interrupt entry code, syscall entry, and the tiny helpers a
+# report is raised from. Full match on the frame name without its .suffix.
+COMMON_SKIP: Tuple[str, ...] = (
+    r"__pfx_.*",
+    r"dump_stack(_lvl)?",
+    r"show_stack|show_regs|show_trace_log_lvl|__show_regs",
+    r"__warn|__warn_printk|warn_slowpath.*|report_bug|handle_bug|fixup_bug",
+    r"die|die_addr|__die|__die_body|oops_end|do_trap|do_error_trap|do_int3.*",
+    r"handle_invalid_op|exc_.*|asm_exc_.*|asm_sysvec_.*|sysvec_.*|__sysvec_.*",
+    r"page_fault_oops|kernelmode_fixup_or_oops|no_context|__bad_area.*|bad_area.*",
+    r"do_user_addr_fault|do_kern_addr_fault|spurious_kernel_fault|fixup_exception",
+    r"irq_exit_rcu|__irq_exit_rcu|handle_softirqs|__do_softirq|do_softirq.*",
+    r"do_syscall_64|do_syscall_.*|entry_SYSCALL.*|x64_sys_call|__x64_sys_.*|__ia32_sys_.*",
+    r"ret_from_fork.*|kthread",
+    r"panic|vpanic|nmi_panic|check_panic_on_warn",
+    r"print_report|kasan_.*|__kasan_.*|__asan_.*|check_memory_region.*",
+    r"__ubsan_.*|ubsan_.*",
+    r"kfence_.*|__kfence_.*",
+    r"__list_add_valid.*|__list_del_entry_valid.*|list_add.*|list_del.*|__list_del.*",
+    r"refcount_.*|__refcount_.*|kref_.*",
+    r"__stack_chk_fail|__fortify_.*|fortify_panic",
+    r"lockdep_.*|lock_acquire|lock_release|print_.*lock.*|__lock_acquire",
+    r"(?:__)?(?:mem(?:cpy|move|set|cmp|chr)|str(?:n?cpy|scpy|n?len|n?cmp|chr))(?:_\w+)?",
+)
+
+# Blocking machinery a hung task sleeps in; the culprit is the caller.
+HANG_SKIP: Tuple[str, ...] = (
+    r"__schedule|schedule|schedule_.*|preempt_schedule.*|io_schedule.*|__cond_resched",
+    r"__switch_to.*|context_switch|finish_task_switch.*",
+    r".*wait_for_completion.*|__wait_for_common|wait_for_common.*|do_wait_for_common",
+    r"__wait_on_bit.*|out_of_line_wait_on_bit.*|bit_wait.*|folio_wait.*|wait_on_page.*",
+    r"__mutex_lock.*|mutex_lock.*|rwsem_down_.*|down|down_read.*|down_write.*|__down.*",
+    r"rt_mutex_.*|__rt_mutex_.*|percpu_down.*|synchronize_.*|__synchronize_.*",
+    r"msleep|usleep_range.*|schedule_hrtimeout.*|prepare_to_wait.*|finish_wait",
+)
+
+# Busy-wait helpers a soft lockup or stall is caught spinning in.
+SPIN_SKIP: Tuple[str, ...] = (
+    r"delay_tsc|delay_halt.*|__const_udelay|__udelay|__delay|udelay|mdelay",
+    r"native_queued_spin_lock_slowpath|queued_.*lock_slowpath|_raw_spin_.*|do_raw_spin_.*",
+    r"cpu_relax|rep_nop|ktime_get.*|read_tsc|native_read_tsc",
+    r"watchdog.*|__hrtimer_run_queues|hrtimer_interrupt|tick_.*|update_process_times",
+    r"rcu_.*|print_cpu_stall.*|nmi_.*|arch_trigger_cpumask_backtrace|smp_call_function.*",
+)
+
+WARNING_HEADER = r"WARNING: CPU: \d+ PID: \d+ at (?:(?P<src>\S+:\d+) )?(?P<func>{FUNC})\+0x"
+
+FORMATS: Tuple[Format, ...] = (
+    # Memory safety reports from KFENCE (Debian kernels have it).
+    Format(
+        type="kfence-uaf",
+        title="KFENCE: use-after-free {access} in {func}",
+        header=_re(r"BUG: KFENCE: use-after-free (?P<access>read|write) in (?P<func>{FUNC})\+"),
+        keyword="BUG",
+        frame_from=("header", "stack"),
+        end=END_KFENCE,
+        stack_start=KFENCE_STACK,
+    ),
+    Format(
+        type="kfence-oob",
+        title="KFENCE: out-of-bounds {access} in {func}",
+        header=_re(r"BUG: KFENCE: out-of-bounds (?P<access>read|write) in (?P<func>{FUNC})\+"),
+        keyword="BUG",
+        frame_from=("header", "stack"),
+        end=END_KFENCE,
+        stack_start=KFENCE_STACK,
+    ),
+    Format(
+        type="kfence-invalid-free",
+        title="KFENCE: invalid free in {func}",
+        header=_re(r"BUG: KFENCE: invalid free in (?P<func>{FUNC})\+"),
+        keyword="BUG",
+        frame_from=("header", "stack"),
+        skip=(r"kfree|kmem_cache_free|kvfree|kfree_sensitive|__kmem_cache_free",),
+        end=END_KFENCE,
+        stack_start=KFENCE_STACK,
+    ),
+    Format(
+        type="kfence-corruption",
+        title="KFENCE: memory corruption in {func}",
+        header=_re(r"BUG: KFENCE: memory corruption in (?P<func>{FUNC})\+"),
+        keyword="BUG",
+        frame_from=("header", "stack"),
+        skip=(r"kfree|kmem_cache_free|kvfree|__kmem_cache_free",),
+        end=END_KFENCE,
+        stack_start=KFENCE_STACK,
+    ),
+    Format(
+        type="kfence-invalid-access",
+        title="KFENCE: invalid {access} in {func}",
+        header=_re(r"BUG: KFENCE: invalid (?P<access>read|write) in (?P<func>{FUNC})\+"),
+        keyword="BUG",
+        frame_from=("header", "stack"),
+        end=END_KFENCE,
+        stack_start=KFENCE_STACK,
+    ),
+    # KASAN and UBSAN: not in Debian kernels, but users bring debug kernels.
+    Format(
+        type="kasan",
+        title="KASAN: {kind} {access} in {func}",
+        header=_re(r"BUG: KASAN: (?P<kind>[a-z\-]+) in (?P<func>{FUNC})\+"),
+        keyword="BUG",
+        frame_from=("header", "stack"),
+        extra=re.compile(r"(?P<access>Read|Write) of size"),
+        fallback="KASAN: {kind} in {func}",
+        end=END_KFENCE,
+    ),
+    Format(
+        type="ubsan",
+        title="UBSAN: {kind} in {func}",
+        header=_re(r"UBSAN: (?P<kind>[a-z\-]+) in "),
+        keyword="UBSAN:",
+        frame_from=("stack",),
+        end=None,
+    ),
+    # Page faults in kernel mode.
+    Format(
+        type="null-ptr-deref",
+        title="BUG: kernel NULL pointer dereference in {func}",
+        header=re.compile(r"BUG: (?:kernel NULL pointer dereference|unable to handle kernel NULL pointer dereference)"),
+        keyword="BUG",
+    ),
+    Format(
+        type="paging-request",
+        title="BUG: unable to handle kernel paging request in {func}",
+        header=re.compile(r"BUG: unable to handle (?:page fault for address|kernel paging request)"),
+        keyword="BUG",
+    ),
+    Format(
+        type="paging-request",
+        title="BUG: unable to handle kernel",
+        header=re.compile(r"BUG: unable to handle kernel"),
+        keyword="BUG",
+        corrupted=True,
+    ),
+    Format(
+        type="gpf",
+        title="general protection fault in {func}",
+        header=re.compile(r"(?:Oops: )?general protection fault"),
+        keyword="[#",
+    ),
+    # Lockups, stalls and hangs.
+    Format(
+        type="soft-lockup",
+        title="BUG: soft lockup in {func}",
+        header=re.compile(r"(?:watchdog: )?BUG: soft lockup - CPU#\d+ stuck for \d+s!"),
+        keyword="BUG",
+        skip=SPIN_SKIP,
+        end=None,
+    ),
+    Format(
+        type="hard-lockup",
+        title="BUG: hard lockup in {func}",
+        header=re.compile(r"(?:(?:NMI )?watchdog: )?(?:CPU\d+: )?Watchdog detected hard LOCKUP on cpu \d+"),
+        keyword="LOCKUP",
+        skip=SPIN_SKIP,
+        end=None,
+        needs_stack=False,
+    ),
+    Format(
+        type="rcu-stall",
+        title="INFO: rcu detected stall in {func}",
+        header=re.compile(r"(?:rcu: )?INFO: rcu_(?:preempt|sched|bh|tasks\w*) (?:self-)?detected (?:expedited )?stalls?"),
+        keyword="INFO: ",
+        skip=SPIN_SKIP,
+        end=None,
+    ),
+    Format(
+        type="hung-task",
+        title="INFO: task hung in {func}",
+        header=re.compile(r"INFO: task (?P<comm>.+):(?P<pid>\d+) blocked (?:in I/O wait )?for more than \d+ seconds"),
+        keyword="INFO: ",
+        frame_from=("stack",),
+        skip=HANG_SKIP,
+        end=None,
+    ),
+    # Data structure checks (DEBUG_LIST, refcount_t).
+    Format(
+        type="list-corruption",
+        title="{op} corruption in {func}",
+        header=re.compile(r"(?P<op>list_add|list_del) corruption"),
+        keyword=" corruption",
+        absorbs=(
+            re.compile(r"kernel BUG at lib/list_debug\.c"),
+            re.compile(r"WARNING: CPU: \d+ PID: \d+ at lib/list_debug\.c"),
+        ),
+    ),
+    Format(
+        type="list-corruption",
+        title="list corruption in {func}",
+        header=re.compile(r"kernel BUG at lib/list_debug\.c"),
+        keyword="BUG",
+    ),
+    Format(
+        type="refcount",
+        title="WARNING: refcount bug in {func}",
+        header=re.compile(r"refcount_t: (?P<what>[a-z ]+)"),
+        keyword="refcount_t:",
+        absorbs=(re.compile(r"WARNING: CPU: \d+ PID: \d+ at lib/refcount\.c"),),
+    ),
+    Format(
+        type="refcount",
+        title="WARNING: refcount bug in {func}",
+        header=re.compile(r"WARNING: CPU: \d+ PID: \d+ at lib/refcount\.c"),
+        keyword="WARNING:",
+    ),
+    # BUG() and WARN().
+    Format(
+        type="kernel-bug-at",
+        title="kernel BUG in {func}",
+        header=re.compile(r"kernel BUG at (?P<src>\S+?):\d+!"),
+        keyword="BUG",
+        skip=(r"skb_.*",),
+    ),
+    Format(
+        type="warning",
+        title="WARNING in {func}",
+        header=_re(WARNING_HEADER),
+        keyword="WARNING:",
+        frame_from=("header", "rip", "stack"),
+    ),
+    # Lockdep (debug kernels only).
+    Format(
+        type="lockdep",
+        title="possible deadlock in {func}",
+        header=re.compile(r"WARNING: possible (?:circular locking dependency|recursive locking|irq lock inversion dependency) detected"),
+        keyword="WARNING:",
+        frame_from=("lock", "stack"),
+        end=None,
+    ),
+    Format(
+        type="lockdep",
+        title="inconsistent lock state in {func}",
+        header=re.compile(r"WARNING: inconsistent lock state"),
+        keyword="WARNING:",
+        frame_from=("lock", "stack"),
+        end=None,
+    ),
+    Format(
+        type="lockdep",
+        title="WARNING: {what} in {func}",
+        header=re.compile(r"WARNING: (?P<what>bad unlock balance|held lock freed|lock held when returning to user space|suspicious RCU usage)"),
+        keyword="WARNING:",
+        frame_from=("lock", "stack"),
+        end=None,
+    ),
+    # Other BUG: lines (scheduling while atomic, bad page state, ...).
+    Format(
+        type="bug",
+        title="BUG: {what} in {func}",
+        header=re.compile(r"BUG: (?P<what>[A-Za-z][^:!\[\]]*?)(?: at | in |:|!| - |$)"),
+        keyword="BUG",
+        frame_from=("stack",),
+        skip=HANG_SKIP + (r"__schedule_bug|__might_sleep|__might_resched|might_sleep.*|__cant_sleep.*",),
+        end=None,
+        needs_stack=False,
+    ),
+    Format(
+        type="bug",
+        title="PANIC: double fault in {func}",
+        header=re.compile(r"PANIC: double fault"),
+        keyword="PANIC:",
+        frame_from=("rip",),
+        needs_stack=False,
+    ),
+    Format(
+        type="bug",
+        title="{what} in {func}",
+        header=re.compile(r"(?:Oops: )?(?P<what>invalid opcode|divide error|stack segment): "),
+        keyword="[#",
+    ),
+    Format(
+        type="bug",
+        title="Oops in {func}",
+        header=re.compile(r"Oops: (?:Oops: )?[0-9a-f]{4} \[#\d+\]"),
+        keyword="[#",
+        corrupted=True,
+    ),
+    # panic() itself. Panics that only repeat an earlier report ("Fatal
+    # exception") are folded into that report, see CONSEQUENCE_PANIC.
+    Format(
+        type="panic",
+        title="kernel panic: Attempted to kill init!",
+        header=re.compile(r"Kernel panic - not syncing: Attempted to kill init!"),
+        keyword="Kernel panic",
+        frame_from=(),
+        end=END_PANIC,
+        needs_stack=False,
+    ),
+    Format(
+        type="panic",
+        title="kernel panic: {msg}",
+        header=re.compile(r"Kernel panic - not syncing: (?P<msg>.*?)\s*$"),
+        keyword="Kernel panic",
+        frame_from=("stack",),
+        end=END_PANIC,
+        needs_stack=False,
+    ),
+    # The OOM killer: information, unless the caller counts it as a crash.
+    Format(
+        type="oom",
+        title="out of memory: killed {victim}",
+        header=re.compile(r"(?P<comm>.+?) invoked oom-killer: "),
+        keyword="oom-killer",
+        frame_from=(),
+        end=re.compile(r"(?:Memory cgroup )?[Oo]ut of memory(?: \(oom_kill_allocating_task\))?: Killed process"),
+        needs_stack=False,
+        extra=re.compile(r"Killed process \d+ \((?P<victim>[^)]*)\)"),
+        fallback="out of memory",
+        info=True,
+    ),
+    Format(
+        type="oom",
+        title="out of memory: killed {victim}",
+        header=re.compile(r"(?:Memory cgroup )?[Oo]ut of memory(?: \(oom_kill_allocating_task\))?: Killed process \d+ \((?P<victim>[^)]*)\)"),
+        keyword="of memory: Killed",
+        frame_from=(),
+        end=None,
+        needs_stack=False,
+        info=True,
+    ),
+)
+
+# Guest-level kinds: a log cannot show that the guest went silent, only the
+# caller (which waited) knows; an unexpected reboot shows as a second banner.
+LOST_CONNECTION = Format(type="lost-connection", title="lost connection to test machine")
+NO_OUTPUT = Format(type="no-output", title="no output from test machine")
+UNEXPECTED_REBOOT = Format(type="unexpected-reboot", title="unexpected kernel reboot")
+GUEST_FORMATS: Tuple[Format, ...] = (LOST_CONNECTION, NO_OUTPUT, UNEXPECTED_REBOOT)
+
+# Lines that never open a report of their own while one is open: the second
+# half of an oops, and panics that merely follow from the report before them.
+CONTINUATIONS: Tuple[Pattern, ...] = (
+    re.compile(r"Oops: (?:Oops: )?[0-9a-f]{4} \[#\d+\]"),
+    re.compile(r"(?:Oops: )?invalid opcode: [0-9a-f]{4} \[#\d+\]"),
+    re.compile(r"#PF: "),
+    re.compile(r"NMI backtrace for cpu"),
+    re.compile(r"Sending NMI from CPU"),
+)
+CONSEQUENCE_PANIC = re.compile(
+    r"Kernel panic - not syncing: (?:Fatal exception(?: in interrupt)?|(?:[\w-]+: )?panic_on_warn set|"
+    r"hung_task: blocked tasks|softlockup: hung tasks|[Hh]ard LOCKUP|RCU Stall|"
+    r"Fatal Machine check)"
+)
+
+# Lines that may follow a finished report and still belong to it: the
+# register summary x86 prints after "end trace", notes about the dying task,
+# and the tail of a panic that followed from the report.
+TAIL = re.compile(
+    r"(?:RIP|RSP|RAX|RDX|RBP|R10|R13|FS|CS|CR2|DR0|DR3|PKRU|Code): |"
+    r"note: |Kernel Offset: |---\[ end |"
+    r"Rebooting in \d+ seconds|Fixing recursive fault|Future hung task reports|"
+    r"irq event stamp:|hardirqs last|softirqs last|"
+    r"\s*</?(?:TASK|IRQ|NMI|SOFTIRQ)>|Disabling lock debugging"
+)
+
+# Everything else the scanner must notice.
+STEP = re.compile(r"avocado-vexfs: step (?P<name>\S.*?)\s*$")
+BOOT_BANNER = re.compile(r"Linux version \d")
+
+
+def keywords() -> Tuple[str, ...]:
+    """All literals a line must contain to be worth a closer look.
+
+    A keyword that starts with a letter only counts at the start of a word
+    (``BUG`` in ``BUG:`` but not in ``DEBUG``).
+    """
+    words = {f.keyword for f in FORMATS if f.keyword}
+    words.update(("Kernel panic", "avocado-vexfs: step", "Linux version"))
+    # A keyword that another keyword contains adds nothing to the pre-filter.
+    return tuple(sorted(w for w in words if not any(o != w and o in w for o in words)))
