@@ -2,7 +2,7 @@
 from avocado_vexfs.console import report
 
 
-def first_crash(console_text, params):
+def first_crash(console_text, params, expected_reboots=0, lost_connection=False):
     """The leading crash on the console, or None; console_check = no turns it off.
 
     ``console_ignore_types`` (space separated, e.g. "warning") drops crash types a test
@@ -12,7 +12,8 @@ def first_crash(console_text, params):
         return None
     ignored = set(params.get("console_ignore_types", "").split())
     parsed = report.parse(console_text,
-                          oom_is_crash=params.get("oom_is_crash", "no") == "yes")
+                          oom_is_crash=params.get("oom_is_crash", "no") == "yes",
+                          expected_reboots=expected_reboots, lost_connection=lost_connection)
     for crash in parsed.crashes:
         if crash.type not in ignored:
             return crash

@@ -14,7 +14,7 @@ import uuid
 
 from avocado_vexfs import domain as domain_mod
 from avocado_vexfs import host, images
-from avocado_vexfs.errors import ConfigError, GuestError
+from avocado_vexfs.errors import ConfigError, GuestCommandError, GuestError
 from avocado_vexfs.session import Session
 
 READY_MARKER = "avocado-vexfs: guest ready"
@@ -119,6 +119,7 @@ class Guest:
         self.console_log = None
         self.scratch = []
         self.boot_seconds = None
+        self.control_socket = None
 
     def __enter__(self):
         self.start()
@@ -149,6 +150,7 @@ class Guest:
             domain_type = accel.choose(self.config, self.image)
             self.console_log = os.path.join(self.workdir, "console.log")
             control = os.path.join(self.workdir, "control.sock")
+            self.control_socket = control
             xml = domain_mod.render_xml(
                 domain_type=domain_type, name=self.name, memory_mb=self.config.memory_mb,
                 vcpus=self.config.vcpus, machine=self.config.machine,
@@ -202,12 +204,51 @@ class Guest:
     def status_output(self, command, timeout=60):
         return self.session.status_output(command, timeout=timeout)
 
+    def send(self, command):
+        self.session.send(command)
+
     def put_file(self, local, remote, mode=None):
         self.session.put_file(local, remote, mode=mode)
+
+    def reboot(self, timeout=None):
+        """Restart the guest in place; the root overlay and scratch disks are kept.
+
+        The kernel is told to restart after a sync (sysrq 'b': what the caller has not
+        unmounted is not cleanly unmounted); the domain's on_reboot=restart boots it
+        again from the same disks, and a new shell session replaces the old one. The
+        console log keeps both boots, so the crash verdict still sees everything.
+        """
+        offset = len(self.console_text())
+        self.session.shell.sendline("sync; echo b > /proc/sysrq-trigger")
+        self.session.close()
+        self.session = None
+        started = time.monotonic()
+        self.wait_for_console(READY_MARKER, timeout or self.config.boot_timeout,
+                              what="reboot", start_offset=offset)
+        self.session = Session(self.control_socket, log_file=self._log_path("session.log"))
+        return time.monotonic() - started
 
     def mark_step(self, step):
         """Write a step marker into the kernel log, so crash reports can name the step."""
         self.cmd(f"echo '{STEP_PREFIX}{step}' > /dev/kmsg")
+
+    @staticmethod
+    def session_lost(err):
+        """True when a GuestError means the shell stopped answering (not a bad status)."""
+        return not isinstance(err, GuestCommandError)
+
+    def recover_hang(self, keys="wlt", settle=3.0):
+        """A silent guest: press SysRq w, l, t so the console keeps who is stuck where.
+
+        Returns the console text after the dumps; the caller destroys the guest (cleanup)
+        and the next test boots a fresh one.
+        """
+        for key in keys:
+            if not self.domain or not self.domain.is_active():
+                break
+            self.domain.sysrq(key)
+            time.sleep(settle)
+        return self.console_text()
 
     def cleanup(self):
         """Stop the guest and remove every file it made; keep the console log in logdir."""

@@ -60,6 +60,12 @@ class Session:
                              f"{timeout}s") from err
         except aexpect.ShellProcessTerminatedError as err:
             raise GuestError(f"guest shell died during {command!r}") from err
+        except aexpect.ShellError as err:
+            raise GuestError(f"guest shell stopped answering during {command!r}") from err
+
+    def send(self, command):
+        """Type ``command`` and do not wait: for commands that may take the guest down."""
+        self.shell.sendline(command)
 
     def cmd(self, command, timeout=60, ok_status=(0,)):
         """Run ``command``; return its output; raise GuestCommandError on a bad status."""

@@ -10,6 +10,7 @@ import shutil
 from avocado.core import exceptions
 
 from avocado_vexfs import console_verdict, fs, images, vexfs
+from avocado_vexfs.errors import GuestError
 from avocado_vexfs.guest import Guest, GuestConfig
 
 
@@ -40,6 +41,13 @@ def booted_guest(test, params):
                       guest.boot_seconds, guest.kernel["release"])
         try:
             yield guest
+        except GuestError as err:
+            if not guest.session_lost(err):
+                raise
+            text = guest.recover_hang()
+            crash = console_verdict.first_crash(text, params, lost_connection=True)
+            raise exceptions.TestFail(console_verdict.describe(crash) if crash else
+                                      f"guest hang: {err}") from err
         except Exception as err:
             crash = console_verdict.first_crash(guest.console_text(), params)
             if crash:

@@ -15,7 +15,9 @@ from typing import Optional, Pattern, Tuple
 
 # Markers shared by many rows.
 END_TRACE = re.compile(r"---\[ end trace(?: [0-9a-f]+)? \]---")
-END_PANIC = re.compile(r"---\[ end Kernel panic - not syncing")
+# With panic=-1 (reboot at once) panic() resets before its "end Kernel panic" line;
+# "Kernel Offset:" comes from the panic notifier after the stack, so it ends one too.
+END_PANIC = re.compile(r"---\[ end Kernel panic - not syncing|Kernel Offset: ")
 END_KFENCE = re.compile(r"={20,}\s*$")
 CALL_TRACE = re.compile(r"Call [Tt]race:")
 KFENCE_STACK = re.compile(r"(Use-after-free|Out-of-bounds|Invalid|Corrupted memory)\b")
