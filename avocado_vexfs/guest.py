@@ -120,6 +120,7 @@ class Guest:
         self.scratch = []
         self.boot_seconds = None
         self.control_socket = None
+        self.reboots = 0  # reboots asked for: the console verdict expects their banners
 
     def __enter__(self):
         self.start()
@@ -219,6 +220,7 @@ class Guest:
         console log keeps both boots, so the crash verdict still sees everything.
         """
         offset = len(self.console_text())
+        self.reboots += 1
         self.session.shell.sendline("sync; echo b > /proc/sysrq-trigger")
         self.session.close()
         self.session = None

@@ -49,11 +49,13 @@ def booted_guest(test, params):
             raise exceptions.TestFail(console_verdict.describe(crash) if crash else
                                       f"guest hang: {err}") from err
         except Exception as err:
-            crash = console_verdict.first_crash(guest.console_text(), params)
+            crash = console_verdict.first_crash(guest.console_text(), params,
+                                                 expected_reboots=guest.reboots)
             if crash:
                 raise exceptions.TestFail(console_verdict.describe(crash)) from err
             raise
-        crash = console_verdict.first_crash(guest.console_text(), params)
+        crash = console_verdict.first_crash(guest.console_text(), params,
+                                                 expected_reboots=guest.reboots)
         if crash:
             raise exceptions.TestFail(console_verdict.describe(crash))
     finally:

@@ -27,10 +27,12 @@ def _avocado(repo, results, *args, env_extra=None):
 def level1(tmp_path_factory):
     repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     results = tmp_path_factory.mktemp("level1-results")
+    before = set(domain.leftover_domains(host.DEFAULT_URI))
     run = _avocado(repo, results)
+    after = set(domain.leftover_domains(host.DEFAULT_URI))
     latest = os.path.join(str(results), "latest")
     with open(os.path.join(latest, "results.json"), encoding="utf-8") as data:
-        return run, json.load(data), latest
+        return run, json.load(data), latest, after - before
 
 
 def _status(results_json, name_part):
@@ -41,25 +43,25 @@ def _status(results_json, name_part):
 
 
 def test_job_passes(level1):
-    run, _, _ = level1
+    run = level1[0]
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
 
 
 def test_boot_and_ext4_smoke_pass(level1):
-    _, results, _ = level1
+    results = level1[1]
     assert _status(results, "ext4.linux_6_12.boot") == "PASS"
     assert _status(results, "ext4.linux_6_12.fs_smoke") == "PASS"
 
 
 def test_vexfs_without_source_is_cancelled_with_reason(level1):
-    _, results, _ = level1
+    results = level1[1]
     vexfs = [t for t in results["tests"] if "vexfs." in t["name"]]
     assert [t["status"] for t in vexfs] == ["CANCEL"]
     assert "VEXFS_SRC" in vexfs[0]["fail_reason"]
 
 
 def test_xunit_written_and_console_kept(level1):
-    _, _, latest = level1
+    latest = level1[2]
     assert os.path.getsize(os.path.join(latest, "results.xml")) > 0
     consoles = [os.path.join(root, "console.log") for root, _, files in os.walk(latest)
                 if "console.log" in files]
@@ -70,4 +72,4 @@ def test_xunit_written_and_console_kept(level1):
 
 
 def test_no_domain_left(level1):
-    assert domain.leftover_domains(host.DEFAULT_URI) == []
+    assert level1[3] == set()
