@@ -11,13 +11,13 @@ from avocado_vexfs import domain, host
 BIN = os.path.dirname(sys.executable)
 
 
-def _avocado(repo, results, *args, env_extra=None):
+def _avocado(repo, results, *args, env_extra=None, cfg="level1.cfg"):
     env = dict(os.environ, PATH=BIN + os.pathsep + os.environ["PATH"],
                VIRTUAL_ENV=os.path.dirname(BIN))
     env.pop("VEXFS_SRC", None)
     env.update(env_extra or {})
     return subprocess.run([os.path.join(BIN, "avocado"), "run", "--vt-config",
-                           os.path.join(repo, "cfg", "level1.cfg"),
+                           os.path.join(repo, "cfg", cfg),
                            "--job-results-dir", str(results), *args],
                           capture_output=True, text=True, cwd=repo, env=env, timeout=900,
                           check=False)

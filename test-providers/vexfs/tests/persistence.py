@@ -1,0 +1,78 @@
+"""A file tree with a subdirectory survives umount/mount, module reload and reboot."""
+from virttest import error_context
+
+from avocado_vexfs import datacheck, expected, vexfs
+from avocado_vexfs.errors import GuestCommandError
+from avocado_vexfs.vt import booted_guest, build_filesystem, load_filesystem
+
+
+def _verify(guest, mountpoint, subdir, want, when):
+    """Problems of the root and the subdirectory against ``want`` after ``when``."""
+    problems = []
+    for where in ("", subdir):
+        try:
+            found = datacheck.read_tree(guest, f"{mountpoint}/{where}".rstrip("/"))
+        except GuestCommandError as err:
+            problems.append(f"after {when}: cannot read {where or '/'}: "
+                            f"{err.output.strip() or err}")
+            continue
+        problems += [f"after {when}: {where or '/'}/{problem}"
+                     for problem in datacheck.compare(want[where], found)]
+    return problems
+
+
+@error_context.context_aware
+def run(test, params, env):
+    """
+    0) for vexfs: build the module for the guest kernel, copy it in, insmod it
+    1) mkfs, mount, write files of persistence_file_kb in the root and in a subdirectory
+    2) umount, mount, compare every checksum (root and subdirectory)
+    3) for vexfs: umount, rmmod, insmod, mount, compare again (nothing may live only in
+       the module's memory)
+    4) with persistence_reboot = yes: umount, reboot the guest, load the module again,
+       mount, compare again (what survives only a clean remount is not on the disk)
+    5) umount; problems of every step are reported together (cfg/expected applies)
+    """
+    filesystem = build_filesystem(test, params)
+    mountpoint = params.get("mountpoint", "/mnt/test")
+    sizes = params.get("persistence_file_kb", "4 16 40").split()
+    subdir = params.get("persistence_subdir", "sub")
+    problems = []
+    with booted_guest(test, params) as guest:
+        load_filesystem(test, guest, filesystem)
+        device = guest.scratch[0]
+        error_context.context("mkfs, mount, write a tree", test.log.info)
+        guest.mark_step("mkfs")
+        filesystem.mkfs(guest, device)
+        filesystem.mount(guest, device, mountpoint)
+        guest.mark_step("write")
+        want = {"": datacheck.write_tree(guest, mountpoint, sizes),
+                subdir: datacheck.write_tree(guest, f"{mountpoint}/{subdir}", sizes)}
+        filesystem.umount(guest, mountpoint)
+
+        error_context.context("umount/mount", test.log.info)
+        guest.mark_step("remount")
+        filesystem.mount(guest, device, mountpoint)
+        problems += _verify(guest, mountpoint, subdir, want, "umount/mount")
+        filesystem.umount(guest, mountpoint)
+
+        if filesystem.name == "vexfs":
+            error_context.context("module reload", test.log.info)
+            guest.mark_step("rmmod/insmod")
+            vexfs.unload(guest, filesystem.build.module_name)
+            load_filesystem(test, guest, filesystem)
+            filesystem.mount(guest, device, mountpoint)
+            problems += _verify(guest, mountpoint, subdir, want, "module reload")
+            filesystem.umount(guest, mountpoint)
+
+        if params.get("persistence_reboot", "yes") == "yes":
+            error_context.context("reboot", test.log.info)
+            guest.mark_step("reboot")
+            seconds = guest.reboot()
+            test.log.info("guest rebooted in %.1fs", seconds)
+            load_filesystem(test, guest, filesystem)
+            guest.mark_step("mount after reboot")
+            filesystem.mount(guest, device, mountpoint)
+            problems += _verify(guest, mountpoint, subdir, want, "reboot")
+            filesystem.umount(guest, mountpoint)
+    expected.report(test, params, problems, what="persistence")

@@ -1,0 +1,28 @@
+"""Level 2 on ext4, the reference: every functional, persistence and smoke test passes.
+
+CI has no VexFS tree, so this is how CI proves the suites themselves: the same checks
+that flag upstream VexFS bugs must all pass on ext4 in a real guest.
+"""
+import json
+import os
+
+from avocado_vexfs import domain, host
+
+from test_level1 import _avocado
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def test_level2_ext4_all_pass(tmp_path):
+    before = set(domain.leftover_domains(host.DEFAULT_URI))
+    run = _avocado(REPO, tmp_path, "--vt-only-filter", "ext4", cfg="level2.cfg")
+    with open(tmp_path / "latest" / "results.json", encoding="utf-8") as data:
+        results = json.load(data)
+    statuses = {t["name"]: t["status"] for t in results["tests"]}
+    names = " ".join(statuses)
+    for suite in ("boot", "fs_smoke", "functional.basic_io", "functional.dirs",
+                  "functional.links", "functional.leaks", "persistence"):
+        assert f".{suite}" in names, f"{suite} missing from {sorted(statuses)}"
+    assert {n: s for n, s in statuses.items() if s != "PASS"} == {}
+    assert run.returncode == 0
+    assert set(domain.leftover_domains(host.DEFAULT_URI)) - before == set()
