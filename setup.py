@@ -8,7 +8,7 @@ setup(
     license="GPL-2.0",
     python_requires=">=3.9",
     packages=find_packages(include=["avocado_vexfs", "avocado_vexfs.*"]),
-    package_data={"avocado_vexfs": ["templates/*.j2"]},
+    package_data={"avocado_vexfs": ["templates/*.j2", "guest_scripts/*.py"]},
     install_requires=[
         "avocado-framework==113.*",
         "avocado-framework-plugin-vt==113.*",
