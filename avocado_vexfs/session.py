@@ -5,7 +5,6 @@ so an oops printed in the middle of a command never garbles the shell's output.
 """
 import base64
 import os
-import re
 import shlex
 import shutil
 import sys
@@ -89,6 +88,3 @@ class Session:
         if self._log_file:
             self._log_file.close()
 
-
-def strip_ansi(text):
-    return re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", text)
