@@ -10,6 +10,8 @@ import json
 import os
 import shlex
 
+from avocado_vexfs.errors import ConfigError
+
 SCRIPT = os.path.join(os.path.dirname(__file__), "guest_scripts", "posix_checks.py")
 GUEST_SCRIPT = "/opt/avocado-vexfs/posix_checks.py"
 RESULT_PREFIX = "AVX-RESULT "
@@ -52,99 +54,25 @@ def unsupported(problems):
     return [p for p in problems if p.startswith(UNSUPPORTED)]
 
 
-def basic_io(guest, directory, timeout=600):
-    """create, write, read, append, overwrite in the middle, O_TRUNC rewrite."""
-    return run_check(guest, "basic_io", directory, timeout)
-
-
-def unlink(guest, directory, timeout=600):
-    """unlink removes the name; an open descriptor still reads the data."""
-    return run_check(guest, "unlink", directory, timeout)
-
-
-def sizes(guest, directory, max_kb, timeout=600):
-    """Files of sizes around the 4096-byte block and up to ``max_kb`` KiB read back."""
-    return run_check(guest, "sizes", directory, timeout, max_kb=int(max_kb))
-
-
-def truncate(guest, directory, timeout=600):
-    """truncate down keeps the prefix, truncate up reads zeros."""
-    return run_check(guest, "truncate", directory, timeout)
-
-
-def rename(guest, directory, timeout=600):
-    """rename in one directory, across directories, over an existing file, of a dir."""
-    return run_check(guest, "rename", directory, timeout)
-
-
-def dirs(guest, directory, timeout=600):
-    """mkdir/rmdir, nested directories, ENOTEMPTY and EEXIST."""
-    return run_check(guest, "dirs", directory, timeout)
-
-
-def many_entries(guest, directory, count, timeout=1200):
-    """``count`` files in one directory are all listed and read back."""
-    return run_check(guest, "many_entries", directory, timeout, count=int(count))
-
-
-def links(guest, directory, timeout=600):
-    """hard link, symlink, mkfifo."""
-    return run_check(guest, "links", directory, timeout)
-
-
-def attrs(guest, directory, timeout=600):
-    """chmod, chown, utime, and mtime advancing on write."""
-    return run_check(guest, "attrs", directory, timeout)
-
-
-def xattrs(guest, directory, timeout=600):
-    """user.* extended attributes: set, get, list, remove."""
-    return run_check(guest, "xattrs", directory, timeout)
-
-
-def sync(guest, directory, timeout=600):
-    """fsync, fdatasync, fsync of a directory, sync."""
-    return run_check(guest, "sync", directory, timeout)
-
-
-def leaks(guest, directory, files, file_kb, timeout=1200):
-    """Free blocks/inodes before create+delete (and write+truncate) equal those after."""
-    return run_check(guest, "leaks", directory, timeout, files=int(files),
-                     file_kb=int(file_kb))
-
-
-def mmap_write(guest, directory, timeout=600):
-    """Writable shared mmap (oopses upstream VexFS)."""
-    return run_check(guest, "mmap_write", directory, timeout)
-
-
-def fallocate(guest, directory, timeout=600):
-    """posix_fallocate (oopses upstream VexFS)."""
-    return run_check(guest, "fallocate", directory, timeout)
-
-
-def direct_io(guest, directory, timeout=600):
-    """O_DIRECT write (oopses upstream VexFS)."""
-    return run_check(guest, "direct_io", directory, timeout)
+# Every check the guest script knows, with the cfg keys (and defaults) of its numbers;
+# what each check does is documented beside it in guest_scripts/posix_checks.py.
+CHECKS = {
+    "basic_io": {}, "unlink": {}, "truncate": {}, "rename": {}, "dirs": {}, "links": {},
+    "attrs": {}, "xattrs": {}, "sync": {}, "mmap_write": {}, "fallocate": {},
+    "direct_io": {},
+    "sizes": {"max_kb": ("functional_max_kb", 1024)},
+    "many_entries": {"count": ("functional_dir_entries", 1000)},
+    "leaks": {"files": ("functional_leak_files", 20),
+              "file_kb": ("functional_leak_file_kb", 40)},
+}
 
 
 def run_named(guest, name, directory, params):
     """Run the check called ``name`` with its numbers taken from ``params``."""
+    if name not in CHECKS:
+        raise ConfigError(f"unknown functional check {name!r}: expected one of "
+                          f"{', '.join(sorted(CHECKS))}")
+    args = {arg: int(params.get(key, default)) for arg, (key, default)
+            in CHECKS[name].items()}
     timeout = float(params.get("functional_check_timeout", 600))
-    if name == "sizes":
-        return sizes(guest, directory, params.get("functional_max_kb", 1024), timeout)
-    if name == "many_entries":
-        return many_entries(guest, directory, params.get("functional_dir_entries", 1000),
-                            timeout)
-    if name == "leaks":
-        return leaks(guest, directory, params.get("functional_leak_files", 20),
-                     params.get("functional_leak_file_kb", 40), timeout)
-    if name in CHECKS:
-        return CHECKS[name](guest, directory, timeout)
-    raise ValueError(f"unknown functional check {name!r}: expected one of "
-                     f"{', '.join(sorted(CHECKS) + ['leaks', 'many_entries', 'sizes'])}")
-
-
-CHECKS = {func.__name__: func for func in (basic_io, unlink, truncate, rename, dirs, links,
-                                           attrs, xattrs, sync, mmap_write, fallocate,
-                                           direct_io)}
+    return run_check(guest, name, directory, timeout, **args)

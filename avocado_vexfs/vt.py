@@ -106,3 +106,17 @@ def load_filesystem(test, guest, filesystem):
     filesystem.set_fstype(registered[0])
     test.log.info("vexfs module %s registered fs type %s", filesystem.build.module_name,
                   registered[0])
+
+
+def format_and_mount(test, guest, filesystem, mountpoint):
+    """Load the fs's module, mkfs the first scratch disk and mount it; return the device.
+
+    The opening every suite shares, so each test's steps start where it differs.
+    """
+    load_filesystem(test, guest, filesystem)
+    device = guest.scratch[0]
+    test.log.info("mkfs %s on %s and mount on %s", filesystem.name, device, mountpoint)
+    guest.mark_step("mkfs")
+    filesystem.mkfs(guest, device)
+    filesystem.mount(guest, device, mountpoint)
+    return device

@@ -2,7 +2,7 @@
 from virttest import error_context
 
 from avocado_vexfs import datacheck
-from avocado_vexfs.vt import booted_guest, build_filesystem, load_filesystem
+from avocado_vexfs.vt import booted_guest, build_filesystem, format_and_mount
 
 
 @error_context.context_aware
@@ -19,14 +19,9 @@ def run(test, params, env):
     mountpoint = params.get("mountpoint", "/mnt/test")
     sizes = params.get("smoke_file_kb", "4 40").split()
     with booted_guest(test, params) as guest:
-        load_filesystem(test, guest, filesystem)
-        device = guest.scratch[0]
-        error_context.context(f"mkfs {filesystem.name} on {device}", test.log.info)
-        guest.mark_step("mkfs")
-        filesystem.mkfs(guest, device)
-        error_context.context("mount and write files", test.log.info)
+        device = format_and_mount(test, guest, filesystem, mountpoint)
+        error_context.context("write files", test.log.info)
         guest.mark_step("write")
-        filesystem.mount(guest, device, mountpoint)
         expected = datacheck.write_tree(guest, mountpoint, sizes)
         filesystem.umount(guest, mountpoint)
         error_context.context("mount again and compare checksums", test.log.info)

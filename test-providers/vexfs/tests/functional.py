@@ -2,7 +2,7 @@
 from virttest import error_context
 
 from avocado_vexfs import expected, posix
-from avocado_vexfs.vt import booted_guest, build_filesystem, load_filesystem
+from avocado_vexfs.vt import booted_guest, build_filesystem, format_and_mount
 
 
 @error_context.context_aware
@@ -22,14 +22,8 @@ def run(test, params, env):
         test.error("functional_checks is empty: nothing to run")
     problems = []
     with booted_guest(test, params) as guest:
-        load_filesystem(test, guest, filesystem)
         posix.install(guest)
-        device = guest.scratch[0]
-        error_context.context(f"mkfs {filesystem.name} on {device} and mount",
-                              test.log.info)
-        guest.mark_step("mkfs")
-        filesystem.mkfs(guest, device)
-        filesystem.mount(guest, device, mountpoint)
+        format_and_mount(test, guest, filesystem, mountpoint)
         for check in checks:
             error_context.context(f"check {check}", test.log.info)
             guest.mark_step(f"check {check}")

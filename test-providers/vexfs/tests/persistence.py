@@ -3,7 +3,8 @@ from virttest import error_context
 
 from avocado_vexfs import datacheck, expected, vexfs
 from avocado_vexfs.errors import GuestCommandError
-from avocado_vexfs.vt import booted_guest, build_filesystem, load_filesystem
+from avocado_vexfs.vt import (booted_guest, build_filesystem, format_and_mount,
+                              load_filesystem)
 
 
 def _verify(guest, mountpoint, subdir, want, when):
@@ -39,12 +40,8 @@ def run(test, params, env):
     subdir = params.get("persistence_subdir", "sub")
     problems = []
     with booted_guest(test, params) as guest:
-        load_filesystem(test, guest, filesystem)
-        device = guest.scratch[0]
-        error_context.context("mkfs, mount, write a tree", test.log.info)
-        guest.mark_step("mkfs")
-        filesystem.mkfs(guest, device)
-        filesystem.mount(guest, device, mountpoint)
+        device = format_and_mount(test, guest, filesystem, mountpoint)
+        error_context.context("write a tree", test.log.info)
         guest.mark_step("write")
         want = {"": datacheck.write_tree(guest, mountpoint, sizes),
                 subdir: datacheck.write_tree(guest, f"{mountpoint}/{subdir}", sizes)}

@@ -2,7 +2,7 @@
 from virttest import error_context
 
 from avocado_vexfs import expected, vector
-from avocado_vexfs.vt import booted_guest, build_filesystem, load_filesystem
+from avocado_vexfs.vt import booted_guest, build_filesystem, format_and_mount
 
 
 @error_context.context_aware
@@ -19,13 +19,7 @@ def run(test, params, env):
     filesystem = build_filesystem(test, params)
     mountpoint = params.get("mountpoint", "/mnt/test")
     with booted_guest(test, params) as guest:
-        load_filesystem(test, guest, filesystem)
-        device = guest.scratch[0]
-        error_context.context(f"mkfs {filesystem.name} on {device} and mount",
-                              test.log.info)
-        guest.mark_step("mkfs")
-        filesystem.mkfs(guest, device)
-        filesystem.mount(guest, device, mountpoint)
+        format_and_mount(test, guest, filesystem, mountpoint)
         error_context.context("vector ioctls", test.log.info)
         guest.mark_step("vector ioctls")
         result = vector.add_and_search(guest, f"{mountpoint}/vectors",
