@@ -42,9 +42,10 @@ setup: venv
 image: setup
 	@$(AVX) image --recipe $(RECIPE) >/dev/null
 
-level%: image
-	@$(AVX) check-cfg cfg/level$*.cfg $(if $(FILTERS),--only "$(FILTERS)")
-	$(AVOCADO) run --vt-config cfg/level$*.cfg $(VT_ARGS)
+# Explicit targets: make skips pattern rules for .PHONY targets.
+level1 level2 level3: image
+	@$(AVX) check-cfg cfg/$@.cfg $(if $(FILTERS),--only "$(FILTERS)")
+	$(AVOCADO) run --vt-config cfg/$@.cfg $(VT_ARGS)
 
 unit: setup
 	$(BIN)/pytest -q tests/unit

@@ -6,6 +6,7 @@ it finds a file:// provider through an .ini in test-providers.d. Avocado reads
 ``$VIRTUAL_ENV/etc/avocado/conf.d`` when a venv is active, so all of this stays inside
 the repo's venv and data directory, never in the user's home.
 """
+import glob
 import os
 
 from avocado_vexfs.errors import ConfigError
@@ -63,8 +64,10 @@ def check_cfg(cfg_file, only=()):
     """
     from virttest import cartesian_config  # pylint: disable=import-outside-toplevel
     if not os.path.isfile(cfg_file):
+        levels = sorted(glob.glob(os.path.join(os.path.dirname(cfg_file) or ".",
+                                               "level*.cfg")))
         raise ConfigError(f"cfg file {cfg_file!r} does not exist: expected one of "
-                          f"cfg/level1.cfg, cfg/level2.cfg, cfg/level3.cfg")
+                          f"{', '.join(levels) or 'cfg/level1.cfg'}")
     parser = cartesian_config.Parser()
     try:
         parser.parse_file(cfg_file)

@@ -4,6 +4,7 @@ import os
 import pytest
 
 from avocado_vexfs import domain, host
+from leftovers import leaked
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -15,10 +16,7 @@ def libvirt_up():
 
 @pytest.fixture
 def no_leftovers():
-    """Assert, after the test, that it left no avocado-vexfs domain behind.
-
-    Domains that existed before the test (another job on the same host) are not ours.
-    """
+    """Assert, after the test, that it left no avocado-vexfs domain behind."""
     before = set(domain.leftover_domains(host.DEFAULT_URI))
     yield
-    assert set(domain.leftover_domains(host.DEFAULT_URI)) - before == set()
+    assert leaked(before) == set()

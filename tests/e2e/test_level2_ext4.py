@@ -7,6 +7,7 @@ import json
 import os
 
 from avocado_vexfs import domain, host
+from leftovers import leaked
 
 from test_level1 import _avocado
 
@@ -25,4 +26,4 @@ def test_level2_ext4_all_pass(tmp_path):
         assert f".{suite}" in names, f"{suite} missing from {sorted(statuses)}"
     assert {n: s for n, s in statuses.items() if s != "PASS"} == {}
     assert run.returncode == 0
-    assert set(domain.leftover_domains(host.DEFAULT_URI)) - before == set()
+    assert leaked(before) == set()
