@@ -125,7 +125,7 @@ HANG_SKIP: Tuple[str, ...] = (
 SPIN_SKIP: Tuple[str, ...] = (
     r"delay_tsc|delay_halt.*|__const_udelay|__udelay|__delay|udelay|mdelay",
     r"native_queued_spin_lock_slowpath|queued_.*lock_slowpath|_raw_spin_.*|do_raw_spin_.*",
-    r"cpu_relax|rep_nop|ktime_get.*|read_tsc|native_read_tsc",
+    r"cpu_relax|rep_nop|ktime_get.*|read_tsc|native_read_tsc|read_hpet|acpi_pm_read.*|clocksource_.*",
     r"watchdog.*|__hrtimer_run_queues|hrtimer_interrupt|tick_.*|update_process_times",
     r"rcu_.*|print_cpu_stall.*|nmi_.*|arch_trigger_cpumask_backtrace|smp_call_function.*",
 )
