@@ -9,8 +9,8 @@ import shutil
 
 from avocado.core import exceptions
 
-from avocado_vexfs import console_verdict, fs, images, vexfs
-from avocado_vexfs.errors import GuestError
+from avocado_vexfs import console_verdict, fs, images, kbuild, lifecycle, vexfs
+from avocado_vexfs.errors import ConfigError, GuestError
 from avocado_vexfs.guest import Guest, GuestConfig
 
 
@@ -62,6 +62,39 @@ def booted_guest(test, params):
         guest.cleanup()
 
 
+def guest_release(config):
+    """The kernel release a guest of ``config`` will run (builds happen before boot)."""
+    return images.ensure(config.recipe, cache=config.cache).kernel(config.kernel)["release"]
+
+
+def quick_int(params, key, default):
+    """An integer cfg value; with quick = yes, ``<key>_quick`` when the cfg has one."""
+    if params.get("quick") == "yes" and params.get(f"{key}_quick"):
+        key = f"{key}_quick"
+    value = params.get(key, str(default))
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigError(f"{key} = {value!r}: expected an integer") from None
+
+
+def build_fixture(test, params):
+    """Our fixture module (or module_src) built for the guest kernel, before boot.
+
+    A build failure is a test ERROR with the first compiler error, as for VexFS, so a
+    bisect step can tell a broken build from a crash.
+    """
+    config = GuestConfig.from_params(params)
+    release = guest_release(config)
+    try:
+        module = lifecycle.build_fixture(params, release, cache=config.cache)
+    except kbuild.BuildError as err:
+        shutil.copy(err.log_path, os.path.join(test.logdir, "module-build.log"))
+        test.error(str(err))
+    test.log.info("module built for %s: %s", release, module)
+    return module
+
+
 def vexfs_patches(params):
     return params.get("vexfs_patches") or os.environ.get("VEXFS_PATCHES", "")
 
@@ -77,8 +110,7 @@ def build_filesystem(test, params):
         return filesystem
     require_fs_source(test, params)
     config = GuestConfig.from_params(params)
-    release = images.ensure(config.recipe, cache=config.cache).kernel(
-        config.kernel)["release"]
+    release = guest_release(config)
     try:
         filesystem.build = vexfs.build(vexfs_source(params), vexfs_patches(params), release,
                                        cache=config.cache)

@@ -1,0 +1,62 @@
+"""insmod/rmmod cycles of the module under test: use counts, taint, busy rmmod, console."""
+from virttest import error_context
+
+from avocado_vexfs import lifecycle, vexfs
+from avocado_vexfs.lifecycle import LifecycleError
+from avocado_vexfs.vt import (booted_guest, build_filesystem, build_fixture,
+                              quick_int)
+
+
+def _module_in_guest(params, guest, filesystem, built):
+    """Copy the module in; return (path in the guest, hold command, release command)."""
+    if built:
+        path = f"/root/{built.rsplit('/', 1)[-1]}"
+        guest.put_file(built, path)
+        return path, params["lifecycle_hold"], params["lifecycle_release"]
+    path = vexfs.install(guest, filesystem.build)
+    device, mountpoint = guest.scratch[0], params.get("mountpoint", "/mnt/test")
+    hold = (f"{filesystem.mkfs_command} {filesystem.mkfs_options} {device} >/dev/null && "
+            f"mkdir -p {mountpoint} && mount -t {{fstype}} {device} {mountpoint}")
+    return path, hold, f"umount {mountpoint}"
+
+
+@error_context.context_aware
+def run(test, params, env):
+    """
+    0) build the module: vexfs from VEXFS_SRC, or our fixture module (module_src)
+    1) lifecycle_cycles times: insmod, check /sys/module and use count 0, rmmod, check
+       it is gone; after every step the console must be clean and the taint word may
+       gain only O/E (out-of-tree, unsigned)
+    2) insmod, take a reference (vexfs: mkfs + mount; fixture: hold its debugfs file
+       open), rmmod must be refused with the module still loaded, release, use count 0
+    3) rmmod; the console verdict is checked on the way out
+    """
+    fixture = params.get("lifecycle_module") == "fixture"
+    filesystem = build_filesystem(test, params)
+    built = build_fixture(test, params) if fixture else None
+    count = quick_int(params, "lifecycle_cycles", 10)
+    args = params.get("module_args", "")
+    with booted_guest(test, params) as guest:
+        path, hold, release = _module_in_guest(params, guest, filesystem, built)
+        cycler = lifecycle.Cycler(guest, path, params)
+        try:
+            error_context.context(f"{count} insmod/rmmod cycles of {cycler.name}",
+                                  test.log.info)
+            cycler.cycles(count, args)
+            error_context.context("rmmod while in use", test.log.info)
+            before = vexfs.filesystems(guest)
+            cycler.insmod("busy", args)
+            if filesystem.name == "vexfs":
+                registered = sorted(vexfs.filesystems(guest) - before)
+                if len(registered) != 1:
+                    test.fail(f"insmod {cycler.name} registered fs types "
+                              f"{registered or 'none'}: expected exactly one")
+                hold = hold.format(fstype=registered[0])
+            refused = cycler.refuse_busy_rmmod(hold, release)
+            test.log.info("rmmod while in use refused: %s", refused)
+            cycler.rmmod("after busy")
+        except LifecycleError as err:
+            test.fail(str(err))
+        for step, seconds in cycler.timings.items():
+            test.log.info("%s: %d times, median %.3fs", step, len(seconds),
+                          sorted(seconds)[len(seconds) // 2])
