@@ -1,0 +1,219 @@
+"""Read an Avocado job directory into plain dicts the report and the diff share."""
+import ast
+import json
+import os
+import re
+import shlex
+
+from avocado_vexfs.errors import VexfsError
+
+RESULTS = "results.json"
+# artifacts our tests leave in a test's logdir, by the label the report shows
+ARTIFACTS = (("console log", "console.log"), ("dmesg", "dmesg.txt"),
+             ("control shell", "session.log"), ("debug log", "debug.log"),
+             ("build log", "vexfs-build.log"), ("build log", "module-build.log"),
+             ("workload JSON", "metrics.json"), ("retries", "infra-retries.json"))
+_STEP_RE = re.compile(r"^(?P<title>.*?) \(during step (?P<step>[^)]+)\)$")
+_KMSG_RE = re.compile(r"^\s*\[\s*\d+\.\d+\]")
+
+
+class JobError(VexfsError):
+    """A job directory that cannot be reported on."""
+
+
+def resolve(job):
+    """The job directory for ``job`` (a path, a job id prefix, or "" for the latest).
+
+    One lookup for the whole project: avocado_vexfs.jobdir.find (repro uses it too).
+    :raises ConfigError: with one line naming what was looked for and where
+    """
+    from avocado_vexfs import jobdir as jobs  # pylint: disable=import-outside-toplevel
+    if job and os.path.isdir(job) and not os.path.isfile(os.path.join(job, RESULTS)):
+        raise JobError(f"{os.path.join(job, RESULTS)} does not exist: expected a finished "
+                       f"Avocado job directory (results/job-...)")
+    return jobs.find(job or "latest")
+
+
+def load_results(job_dir):
+    """results.json of ``job_dir`` as a dict; one clear line when missing or corrupt."""
+    path = os.path.join(job_dir, RESULTS)
+    if not os.path.isfile(path):
+        raise JobError(f"{path} does not exist: expected a finished Avocado job "
+                       f"directory (an interrupted job writes it too; is this a job dir?)")
+    try:
+        with open(path, encoding="utf-8") as src:
+            data = json.load(src)
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise JobError(f"{path} is corrupt ({err}): expected Avocado's JSON results; "
+                       f"the per-test logs under test-results/ are untouched") from err
+    if not isinstance(data, dict) or not isinstance(data.get("tests"), list):
+        raise JobError(f"{path} has no 'tests' list: expected Avocado's JSON results")
+    return data
+
+
+def split_reason(reason):
+    """(title, step) from a fail reason like 'BUG: ... in f (during step mkfs)'."""
+    reason = (reason or "").strip()
+    match = _STEP_RE.match(reason.splitlines()[0] if reason else "")
+    if match:
+        return match.group("title"), match.group("step")
+    return reason, ""
+
+
+def _read_json(path):
+    """A JSON artifact, or (None, error line) when unreadable: a report never dies on one."""
+    try:
+        with open(path, encoding="utf-8") as src:
+            return json.load(src), ""
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as err:
+        return None, f"{os.path.basename(path)} unreadable: {err}"
+
+
+def console_crash(console_path):
+    """The leading crash in a console log as (title, type, step), or None."""
+    from avocado_vexfs.console import report  # pylint: disable=import-outside-toplevel
+    if not os.path.isfile(console_path):
+        return None
+    parsed = report.parse_file(console_path)
+    crash = parsed.crash
+    return (crash.title, crash.type, crash.step) if crash else None
+
+
+def write_dmesg(console_path, out_path):
+    """The kernel's own lines of a console log (the guest's dmesg, as the console kept it)."""
+    with open(console_path, encoding="utf-8", errors="replace") as src, \
+            open(out_path, "w", encoding="utf-8") as out:
+        for line in src:
+            if _KMSG_RE.match(line):
+                out.write(line)
+
+
+def entry_for(job_dir, test, light=False):
+    """One test of results.json with what the report shows about it.
+
+    ``light`` (for past jobs in trends) skips console parsing and writes nothing.
+    """
+    logdir = test.get("logdir") or ""
+    # logdirs are absolute: a copied or moved job dir finds its own copy first
+    local = os.path.join(job_dir, "test-results", os.path.basename(logdir))
+    if logdir and os.path.isdir(local):
+        logdir = local
+    elif not os.path.isdir(logdir):
+        logdir = ""
+    title, step = split_reason(test.get("fail_reason"))
+    title = title.splitlines()[0][:400] if title else ""
+    entry = {"id": test.get("id", ""), "name": test.get("name", ""),
+             "status": test.get("status") or "UNKNOWN", "reason": title, "step": step,
+             "time": test.get("time_elapsed") or 0, "logdir": logdir, "links": [],
+             "crash": None, "retries": [], "metrics": [], "flaky": False, "notes": []}
+    if not logdir:
+        return entry
+    console = os.path.join(logdir, "console.log")
+    if not light and os.path.isfile(console) and \
+            not os.path.isfile(os.path.join(logdir, "dmesg.txt")):
+        write_dmesg(console, os.path.join(logdir, "dmesg.txt"))
+    seen = set()
+    for label, name in ARTIFACTS:
+        path = os.path.join(logdir, name)
+        if os.path.isfile(path) and name not in seen:
+            seen.add(name)
+            entry["links"].append({"label": label,
+                                   "href": os.path.relpath(path, job_dir)})
+    if entry["status"] in ("FAIL", "ERROR", "INTERRUPTED") and not light:
+        crash = console_crash(console)
+        if crash:
+            entry["crash"] = {"title": crash[0], "type": crash[1],
+                              "step": crash[2] or step}
+    retries, error = _read_json(os.path.join(logdir, "infra-retries.json")) \
+        if "infra-retries.json" in seen else ([], "")
+    entry["retries"] = retries if isinstance(retries, list) else []
+    if error:
+        entry["notes"].append(error)
+    entry["flaky"] = bool(entry["retries"]) and entry["status"] == "PASS"
+    if "metrics.json" in seen:
+        metrics, error = _read_json(os.path.join(logdir, "metrics.json"))
+        if error or not isinstance(metrics, list):
+            entry["notes"].append(error or "metrics.json is not a list of metrics")
+        else:
+            entry["metrics"] = [m for m in metrics if isinstance(m, dict)]
+    return entry
+
+
+def load_job(job_dir, light=False):
+    """Everything the report needs about one job, as a dict (``light``: see entry_for)."""
+    if not os.path.isdir(job_dir):
+        raise JobError(f"job dir {job_dir!r} does not exist: expected a directory "
+                       f"like results/job-<date>-<id>")
+    job_dir = os.path.realpath(job_dir)
+    results = load_results(job_dir)
+    tests = [entry_for(job_dir, t, light) for t in results["tests"] if isinstance(t, dict)]
+    counts = {}
+    for test in tests:
+        counts[test["status"]] = counts.get(test["status"], 0) + 1
+    bad = sum(counts.get(s, 0) for s in ("FAIL", "ERROR", "INTERRUPTED"))
+    repro = None
+    repro_path = os.path.join(job_dir, "repro.json")
+    if os.path.isfile(repro_path):
+        repro, _error = _read_json(repro_path)
+    return {"dir": job_dir, "name": os.path.basename(job_dir.rstrip(os.sep)),
+            "id": results.get("job_id", ""), "start": results.get("start", ""),
+            "time": results.get("time") or 0, "tests": tests, "counts": counts,
+            "verdict": "FAIL" if bad else ("PASS" if counts.get("PASS") else "NO PASS"),
+            "flaky": [t["name"] for t in tests if t["flaky"]],
+            "retries": sum(len(t["retries"]) for t in tests),
+            "repro": repro_commands(repro),
+            "cmdline": _command_line(os.path.join(job_dir, "jobdata", "cmdline"))}
+
+
+def _command_line(path):
+    """The job's command line as a shell line (Avocado stores a Python list repr)."""
+    text = _read_text(path)
+    try:
+        argv = ast.literal_eval(text) if text else None
+    except (ValueError, SyntaxError):
+        return text
+    return shlex.join(argv) if isinstance(argv, list) else text
+
+
+def repro_commands(repro):
+    """{test name: command} from repro.json, whatever of its known shapes it has."""
+    if isinstance(repro, dict) and isinstance(repro.get("tests"), (list, dict)):
+        repro = repro["tests"]
+    commands = {}
+    if isinstance(repro, dict):
+        for name, value in repro.items():
+            command = value.get("command") if isinstance(value, dict) else value
+            if isinstance(command, str):
+                commands[name] = command
+    elif isinstance(repro, list):
+        for item in repro:
+            if isinstance(item, dict) and isinstance(item.get("command"), str):
+                commands[item.get("name") or item.get("test", "")] = item["command"]
+    return commands
+
+
+def _read_text(path):
+    try:
+        with open(path, encoding="utf-8") as src:
+            return src.read().strip()
+    except OSError:
+        return ""
+
+
+def past_jobs(results_root, before=None, limit=20):
+    """Job dirs of ``results_root`` with a results.json, oldest first, up to ``before``.
+
+    Ordered by when results.json was written: job dir names sort by minute only.
+    """
+    if not os.path.isdir(results_root):
+        return []
+    finished = []
+    for name in os.listdir(results_root):
+        path = os.path.join(results_root, name, RESULTS)
+        if name.startswith("job-") and os.path.isfile(path):
+            finished.append((os.path.getmtime(path), os.path.join(results_root, name)))
+    finished.sort()
+    if before and os.path.isfile(os.path.join(before, RESULTS)):
+        until = os.path.getmtime(os.path.join(before, RESULTS))
+        finished = [item for item in finished if item[0] <= until]
+    return [path for _mtime, path in finished[-limit:]]
