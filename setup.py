@@ -8,7 +8,8 @@ setup(
     license="GPL-2.0",
     python_requires=">=3.9",
     packages=find_packages(include=["avocado_vexfs", "avocado_vexfs.*"]),
-    package_data={"avocado_vexfs": ["templates/*.j2", "guest_scripts/*.py"]},
+    package_data={"avocado_vexfs": ["templates/*.j2", "guest_scripts/*.py",
+                                     "report/templates/*.j2"]},
     install_requires=[
         "avocado-framework==113.*",
         "avocado-framework-plugin-vt==113.*",
@@ -22,6 +23,12 @@ setup(
         "console_scripts": [
             "avocado-vexfs=avocado_vexfs.cli:main",
             "avocado-vexfs-console=avocado_vexfs.console.cli:main",
+        ],
+        "avocado.plugins.init": [
+            "vexfs_html = avocado_vexfs.report.plugin:VexfsReportInit",
+        ],
+        "avocado.plugins.result": [
+            "vexfs_html = avocado_vexfs.report.plugin:VexfsReport",
         ],
     },
 )

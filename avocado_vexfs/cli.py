@@ -8,6 +8,7 @@ import sys
 
 from avocado_vexfs import avocado_setup, host, images
 from avocado_vexfs.errors import VexfsError
+from avocado_vexfs.report import commands as report_commands
 
 
 def _cmd_host(args):
@@ -40,7 +41,14 @@ def _cmd_check_cfg(args):
 
 
 def _cmd_sweep(args):
-    from avocado_vexfs import domain, guest  # pylint: disable=import-outside-toplevel
+    from avocado_vexfs import domain, guest, infra  # pylint: disable=import-outside-toplevel
+    if args.destroy:
+        for name in infra.destroy_kept(host.run_dir(), args.destroy):
+            print(f"destroyed kept debug guest {name}")
+    for info in infra.kept_guests(host.run_dir()):
+        print(f"kept debug guest {info.get('name')} (after {info.get('test', '?')} "
+              f"failed): attach '{info.get('commands', {}).get('shell', '?')}'; destroy "
+              f"'avocado-vexfs sweep --destroy {info.get('name')}'")
     removed = guest.sweep_stale(host.run_dir())
     left = domain.leftover_domains(args.uri)
     print(f"removed {len(removed)} stale run directories; "
@@ -70,8 +78,11 @@ def build_parser():
     check.add_argument("--only", action="append", default=[],
                        help="a filter as 'only' lines take it (repeatable)")
     check.set_defaults(func=_cmd_check_cfg)
-    sweep = sub.add_parser("sweep", help="remove leftovers of dead runs")
+    sweep = sub.add_parser("sweep", help="remove leftovers of dead runs, list kept guests")
+    sweep.add_argument("--destroy", metavar="NAME",
+                       help="destroy a guest kept by debug mode (or 'all')")
     sweep.set_defaults(func=_cmd_sweep)
+    report_commands.add_parsers(sub)
     return parser
 
 

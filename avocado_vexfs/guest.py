@@ -20,6 +20,7 @@ from avocado_vexfs.session import Session
 READY_MARKER = "avocado-vexfs: guest ready"
 STEP_PREFIX = "avocado-vexfs: step "
 _LIVE = set()
+KEPT_FILE = "kept-guest.json"  # a guest kept for debugging (infra.py): sweep leaves it
 
 
 def _pid_alive(pid):
@@ -37,7 +38,8 @@ def sweep_stale(run_root):
     removed = []
     for entry in os.listdir(run_root):
         match = re.match(re.escape(domain_mod.NAME_PREFIX) + r"(\d+)-", entry)
-        if match and not _pid_alive(int(match.group(1))):
+        kept = os.path.exists(os.path.join(run_root, entry, KEPT_FILE))
+        if match and not kept and not _pid_alive(int(match.group(1))):
             shutil.rmtree(os.path.join(run_root, entry), ignore_errors=True)
             removed.append(entry)
     return removed
@@ -121,6 +123,8 @@ class Guest:
         self.boot_seconds = None
         self.control_socket = None
         self.reboots = 0  # reboots asked for: the console verdict expects their banners
+        self.autodestroy = True  # False in debug mode, so a failed guest can be kept
+        self.kept = False
 
     def __enter__(self):
         self.start()
@@ -161,7 +165,7 @@ class Guest:
                 emulator=domain_mod.emulator_path(self.config.uri), disks=disks,
                 console_log=self.console_log, control_socket=control)
             started = time.monotonic()
-            self.domain = domain_mod.Domain(self.config.uri, xml)
+            self.domain = domain_mod.Domain(self.config.uri, xml, autodestroy=self.autodestroy)
             self.wait_for_console(READY_MARKER, self.config.boot_timeout, what="boot")
             self.session = Session(control, log_file=self._log_path("session.log"))
             self.boot_seconds = time.monotonic() - started
@@ -252,8 +256,23 @@ class Guest:
             time.sleep(settle)
         return self.console_text()
 
+    def keep(self):
+        """Leave the domain and its run files to a user who debugs it (cleanup spares it).
+
+        The control session is closed: the console socket takes one client, the user's.
+        """
+        if self.session:
+            self.session.close()
+            self.session = None
+        self.kept = True
+        _LIVE.discard(self)
+
     def cleanup(self):
         """Stop the guest and remove every file it made; keep the console log in logdir."""
+        if self.kept:
+            if self.logdir and self.console_log and os.path.exists(self.console_log):
+                shutil.copy(self.console_log, os.path.join(self.logdir, "console.log"))
+            return
         if self.session:
             self.session.close()
             self.session = None

@@ -9,7 +9,7 @@ import shutil
 
 from avocado.core import exceptions
 
-from avocado_vexfs import console_verdict, fs, images, kbuild, lifecycle, vexfs
+from avocado_vexfs import console_verdict, fs, images, infra, kbuild, lifecycle, vexfs
 from avocado_vexfs.errors import ConfigError, GuestError
 from avocado_vexfs.guest import Guest, GuestConfig
 
@@ -33,10 +33,18 @@ def booted_guest(test, params):
     A crash found on the console wins over whatever error the test body raised: the
     oops is the cause, a failed command is only its symptom.
     """
-    config = GuestConfig.from_params(params, name_hint=params.get("shortname", "test"))
-    guest = Guest(config, logdir=test.logdir)
+    opts = infra.options()
+    infra.set_log_level(test, opts)
+    config = infra.apply_settings(
+        GuestConfig.from_params(params, name_hint=params.get("shortname", "test")), opts)
+
+    def make_guest():
+        guest = Guest(config, logdir=test.logdir)
+        guest.autodestroy = not opts["debug"]
+        return guest
+
+    guest = infra.start_with_retries(test, make_guest, opts)
     try:
-        guest.start()
         test.log.info("guest %s booted in %.1fs (kernel %s)", guest.name,
                       guest.boot_seconds, guest.kernel["release"])
         try:
@@ -58,6 +66,13 @@ def booted_guest(test, params):
                                                  expected_reboots=guest.reboots)
         if crash:
             raise exceptions.TestFail(console_verdict.describe(crash))
+    except exceptions.TestCancel:
+        raise
+    except Exception as err:
+        if opts["debug"]:
+            infra.keep_for_debug(test, guest, str(err).splitlines()[0] if str(err) else
+                                 type(err).__name__)
+        raise
     finally:
         guest.cleanup()
 
