@@ -1,0 +1,90 @@
+"""How one run maps to git bisect's good/bad/skip, and what counts as the same failure."""
+import os
+
+import pytest
+
+from avocado_vexfs import failsig
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+NULL = "crash: BUG: kernel NULL pointer dereference in crashmod_null_deref"
+
+# (status, signature of the run, reference at BAD, expected verdict, reason starts with)
+CLASSIFY = [
+    ("PASS", None, NULL, "good", "pass"),
+    ("WARN", None, NULL, "good", "pass"),
+    ("FAIL", NULL, NULL, "bad", "same failure"),
+    ("FAIL", "crash: WARNING in crashmod_warn", NULL, "skip", "different failure"),
+    ("FAIL", "FAIL: cycle N/N: use count N right after insmod: expected N", NULL, "skip",
+     "different failure"),
+    ("ERROR", "ERROR: fixture build failed against N.N: x.c:N:N: error: y", NULL, "skip",
+     "build failure"),
+    ("ERROR", "ERROR: guest did not boot", NULL, "skip", "not a verdict (ERROR)"),
+    ("CANCEL", "CANCEL: fs_type vexfs needs VEXFS_SRC", NULL, "skip", "not a verdict"),
+    ("INTERRUPTED", "INTERRUPTED: timeout", NULL, "skip", "not a verdict"),
+]
+
+
+@pytest.mark.parametrize("status, sig, reference, verdict, reason", CLASSIFY)
+def test_classify(status, sig, reference, verdict, reason):
+    got = failsig.classify(status, sig, reference)
+    assert got[0] == verdict
+    assert got[1].startswith(reason)
+
+
+def test_skip_reason_quotes_the_raw_fail_reason():
+    raw = "fixture build failed against 6.12.117: x.c:347:34: error: expected expression"
+    _, reason = failsig.classify("ERROR", failsig.signature("ERROR", raw), NULL, raw)
+    assert reason == f"build failure: {raw}"
+
+
+NORMALIZE = [
+    ("BUG: kernel NULL pointer dereference in f (during step insmod cycle 1/3)",
+     "BUG: kernel NULL pointer dereference in f"),
+    ("cycle 2/10 insmod: use count 1 right after insmod: expected 0",
+     "cycle N/N insmod: use count N right after insmod: expected N"),
+    ("bad address 0xffff8880deadbeef", "bad address ADDR"),
+    ("", ""),
+]
+
+
+@pytest.mark.parametrize("reason, expected", NORMALIZE)
+def test_normalize(reason, expected):
+    assert failsig.normalize(reason) == expected
+
+
+def test_same_check_different_numbers_is_same_signature():
+    one = failsig.signature("FAIL", "cycle 1/3 rmmod: kernel tainted: W warning")
+    two = failsig.signature("FAIL", "cycle 3/3 rmmod: kernel tainted: W warning")
+    assert one == two
+    assert one != failsig.signature("FAIL", "cycle 1/3 rmmod: rmmod failed: busy")
+
+
+def test_crash_title_beats_the_fail_reason():
+    sig = failsig.signature("FAIL", "cycle 1/1 insmod: insmod failed: Killed",
+                            title="BUG: kernel NULL pointer dereference in crashmod_null_deref")
+    assert sig == NULL
+    assert failsig.signature("PASS", "", None) is None
+
+
+def test_crash_title_read_from_a_real_console_log(tmp_path):
+    with open(os.path.join(REPO, "tests", "data", "console", "real-6.12-null.log"),
+              encoding="utf-8") as golden:
+        text = golden.read().split("\n\n", 1)[1]
+    (tmp_path / "console.log").write_text(text, encoding="utf-8")
+    assert failsig.crash_title(str(tmp_path)) == NULL[len("crash: "):]
+    assert failsig.crash_title(str(tmp_path), {"console_check": "no"}) is None
+    assert failsig.crash_title(str(tmp_path / "missing")) is None
+
+
+COMBINE = [
+    ([("good", "pass")], "good"),
+    ([("good", "pass"), ("good", "pass")], "good"),
+    ([("good", "pass"), ("bad", "same failure as BAD")], "bad"),
+    ([("skip", "different failure: x"), ("bad", "same failure as BAD")], "bad"),
+    ([("good", "pass"), ("skip", "not a verdict (ERROR): y")], "skip"),
+]
+
+
+@pytest.mark.parametrize("runs, verdict", COMBINE)
+def test_a_step_is_bad_if_any_repetition_fails_the_same_way(runs, verdict):
+    assert failsig.combine(runs)[0] == verdict
