@@ -9,6 +9,7 @@ import sys
 from avocado_vexfs import avocado_setup, host, images
 from avocado_vexfs.errors import VexfsError
 from avocado_vexfs.report import commands as report_commands
+from avocado_vexfs import repro_cli
 
 
 def _cmd_host(args):
@@ -83,6 +84,7 @@ def build_parser():
                        help="destroy a guest kept by debug mode (or 'all')")
     sweep.set_defaults(func=_cmd_sweep)
     report_commands.add_parsers(sub)
+    repro_cli.add_parsers(sub)
     return parser
 
 

@@ -47,6 +47,7 @@ def booted_guest(test, params):
     try:
         test.log.info("guest %s booted in %.1fs (kernel %s)", guest.name,
                       guest.boot_seconds, guest.kernel["release"])
+        test.log.info("guest image: %s", guest.image.directory)  # read back by repro
         try:
             yield guest
         except GuestError as err:
