@@ -10,8 +10,9 @@ import shutil
 from avocado.core import exceptions
 
 from avocado_vexfs import console_verdict, fs, images, infra, kbuild, lifecycle, vexfs
-from avocado_vexfs.errors import ConfigError, GuestError
+from avocado_vexfs.errors import GuestError
 from avocado_vexfs.guest import Guest, GuestConfig
+from avocado_vexfs.params import quick_int  # noqa: F401 (tests import it from here)
 
 
 def vexfs_source(params):
@@ -81,17 +82,6 @@ def booted_guest(test, params):
 def guest_release(config):
     """The kernel release a guest of ``config`` will run (builds happen before boot)."""
     return images.ensure(config.recipe, cache=config.cache).kernel(config.kernel)["release"]
-
-
-def quick_int(params, key, default):
-    """An integer cfg value; with quick = yes, ``<key>_quick`` when the cfg has one."""
-    if params.get("quick") == "yes" and params.get(f"{key}_quick"):
-        key = f"{key}_quick"
-    value = params.get(key, str(default))
-    try:
-        return int(value)
-    except ValueError:
-        raise ConfigError(f"{key} = {value!r}: expected an integer") from None
 
 
 def build_fixture(test, params):

@@ -52,17 +52,18 @@ def test_job_passes(level1):
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
 
 
-def test_boot_and_ext4_smoke_pass(level1):
+def test_every_ext4_and_fixture_test_passes(level1):
     results = level1[1]
-    assert _status(results, "ext4.linux_6_12.boot") == "PASS"
-    assert _status(results, "ext4.linux_6_12.fs_smoke") == "PASS"
+    for name in ("boot", "fs_smoke", "lifecycle.fixture", "mkfs_mount", "persistence"):
+        assert _status(results, f"ext4.linux_6_12.{name}") == "PASS", name
 
 
 def test_vexfs_without_source_is_cancelled_with_reason(level1):
     results = level1[1]
     vexfs = [t for t in results["tests"] if "vexfs." in t["name"]]
-    assert [t["status"] for t in vexfs] == ["CANCEL"]
-    assert "VEXFS_SRC" in vexfs[0]["fail_reason"]
+    assert len(vexfs) == 4
+    assert {t["status"] for t in vexfs} == {"CANCEL"}
+    assert all("VEXFS_SRC" in t["fail_reason"] for t in vexfs)
 
 
 def test_xunit_written_and_console_kept(level1):
@@ -70,7 +71,7 @@ def test_xunit_written_and_console_kept(level1):
     assert os.path.getsize(os.path.join(latest, "results.xml")) > 0
     consoles = [os.path.join(root, "console.log") for root, _, files in os.walk(latest)
                 if "console.log" in files]
-    assert len(consoles) == 2
+    assert len(consoles) == 5  # one per booted guest: the ext4 and fixture tests
     for console in consoles:
         with open(console, encoding="utf-8", errors="replace") as log:
             assert "avocado-vexfs: guest ready" in log.read()

@@ -1,6 +1,6 @@
 import pytest
 
-from avocado_vexfs import lifecycle, vt
+from avocado_vexfs import lifecycle, params as cfgparams
 from avocado_vexfs.errors import ConfigError
 
 O, E, W, D = 1 << 12, 1 << 13, 1 << 9, 1 << 7
@@ -37,9 +37,9 @@ def test_module_src_must_be_a_module_dir(tmp_path):
     ({}, 7),
 ])
 def test_quick_int(params, want):
-    assert vt.quick_int(params, "n", 7) == want
+    assert cfgparams.quick_int(params, "n", 7) == want
 
 
 def test_quick_int_rejects_words():
     with pytest.raises(ConfigError, match=r"n = 'ten': expected an integer"):
-        vt.quick_int({"n": "ten"}, "n", 1)
+        cfgparams.quick_int({"n": "ten"}, "n", 1)
