@@ -45,6 +45,8 @@ image: setup
 # Explicit targets: make skips pattern rules for .PHONY targets.
 level1 level2 level3: image
 	@$(AVX) check-cfg cfg/$@.cfg $(if $(FILTERS),--only "$(FILTERS)")
+	@$(BIN)/python -m avocado_vexfs.workloads.estimate cfg/$@.cfg \
+		$(if $(FILTERS),--only "$(FILTERS)") $(if $(QUICK),--quick)
 	$(AVOCADO) run --vt-config cfg/$@.cfg $(VT_ARGS)
 
 unit: setup
@@ -64,3 +66,21 @@ clean:
 
 bench-level1: image
 	$(BIN)/python benchmarks/bench_level1.py $(if $(COLD),--cold)
+
+# Benchmarks (issue 6). make baseline: run the bench variants of BASELINE_LEVEL (level2:
+# bench.short, level3: bench.long) and record every repetition in the baseline store
+# (results/baselines/bench.json). make bench-regression-eval: false-alarm and detection
+# rates of the distribution check and of the old one-sample 10% rule, measured here.
+.PHONY: baseline bench-regression-eval
+BASELINE_LEVEL ?= level2
+baseline: image
+	@$(BIN)/python -m avocado_vexfs.workloads.estimate cfg/$(BASELINE_LEVEL).cfg \
+		--only "bench $(FILTERS)" $(if $(QUICK),--quick)
+	$(AVOCADO) run --vt-config cfg/$(BASELINE_LEVEL).cfg --vt-only-filter "bench $(FILTERS)" \
+		$(if $(QUICK),--vt-extra-params quick=yes) \
+		$(if $(VEXFS_SRC),--vt-extra-params vexfs_src=$(VEXFS_SRC)) \
+		$(if $(VEXFS_PATCHES),--vt-extra-params vexfs_patches=$(VEXFS_PATCHES)) \
+		--vt-extra-params bench_regression=record $(VT_EXTRA)
+
+bench-regression-eval: image
+	$(BIN)/python benchmarks/regression_eval.py $(EVAL_ARGS)

@@ -234,6 +234,29 @@ class Guest:
         self.session = Session(self.control_socket, log_file=self._log_path("session.log"))
         return time.monotonic() - started
 
+    def power_cut(self, timeout=None):
+        """Pull the plug and boot again on the same overlay and scratch disks.
+
+        The domain is destroyed with no sync and no shutdown: what the guest kernel had
+        not yet written to its virtual disks is lost, as in a power failure (what qemu
+        had written reaches the disk files). The new domain is the old one's definition
+        with its serial log appended to, so the crash verdict sees both boots. Returns
+        the seconds from the cut to a new shell.
+        """
+        xml = self.domain.dom.XMLDesc(domain_mod.libvirt.VIR_DOMAIN_XML_INACTIVE)
+        offset = len(self.console_text())
+        self.reboots += 1
+        self.session.close()
+        self.session = None
+        started = time.monotonic()
+        self.domain.destroy()
+        self.domain = domain_mod.Domain(self.config.uri,
+                                        xml.replace("append='off'", "append='on'"))
+        self.wait_for_console(READY_MARKER, timeout or self.config.boot_timeout,
+                              what="boot after power cut", start_offset=offset)
+        self.session = Session(self.control_socket, log_file=self._log_path("session.log"))
+        return time.monotonic() - started
+
     def mark_step(self, step):
         """Write a step marker into the kernel log, so crash reports can name the step."""
         self.cmd(f"echo '{STEP_PREFIX}{step}' > /dev/kmsg")

@@ -1,0 +1,121 @@
+"""Baseline store: every repetition of every metric, keyed by where it was measured.
+
+The key is (guest kernel release, vCPUs, memory, fs type, workload, workload options,
+metric): a number from another guest shape or kernel is not a baseline for this one.
+
+JSON, not SQLite: a baseline is small (tens of workloads x a few runs x a handful of
+values), people read and diff it in review and copy it between machines, and writers are
+few (one job records at a time; a lock file serialises them). Every write goes to a
+temporary file that is fsynced and renamed over the old one, so the store is never
+half-written. SQLite would pay off for long histories with many concurrent writers,
+which a nightly job on one host does not have.
+"""
+import datetime
+import fcntl
+import json
+import os
+
+from avocado_vexfs.errors import ConfigError
+
+FORMAT = "avocado-vexfs-baseline"
+VERSION = 1
+KEY_FIELDS = ("kernel", "vcpus", "memory_mb", "fs_type")
+ENTRY_FIELDS = KEY_FIELDS + ("workload", "params", "metric", "values")
+
+
+class BaselineError(ConfigError):
+    """The baseline file is unreadable, or holds nothing for this guest."""
+
+
+def key(kernel, vcpus, memory_mb, fs_type):
+    """The guest part of a baseline key."""
+    return {"kernel": str(kernel), "vcpus": int(vcpus), "memory_mb": int(memory_mb),
+            "fs_type": str(fs_type)}
+
+
+class Store:
+    """A JSON baseline file; a missing file is an empty store."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def load(self):
+        """The entries of the file; BaselineError naming the file when it is corrupt."""
+        if not os.path.exists(self.path):
+            return []
+        try:
+            with open(self.path, encoding="utf-8") as handle:
+                data = json.load(handle)
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+            raise BaselineError(f"baseline file {self.path} is corrupt ({err}): expected "
+                                f"JSON written by avocado-vexfs; delete it and record a "
+                                f"new one with 'make baseline'") from err
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise BaselineError(f"baseline file {self.path} is not an avocado-vexfs "
+                                f"baseline: expected {{\"format\": \"{FORMAT}\", ...}}")
+        if data.get("version") != VERSION:
+            raise BaselineError(f"baseline file {self.path} has version "
+                                f"{data.get('version')!r}: expected {VERSION}")
+        entries = data.get("entries")
+        if not isinstance(entries, list):
+            raise BaselineError(f"baseline file {self.path}: 'entries' is not a list")
+        for number, entry in enumerate(entries):
+            missing = [f for f in ENTRY_FIELDS if not isinstance(entry, dict) or f not in entry]
+            if missing or not isinstance(entry["values"], list):
+                raise BaselineError(f"baseline file {self.path}: entry {number} lacks "
+                                    f"{missing or ['a list of values']}: expected fields "
+                                    f"{', '.join(ENTRY_FIELDS)}")
+        return entries
+
+    def record(self, guest_key, metrics, run_id):
+        """Append one run's metrics (metrics.json entries) under ``guest_key``."""
+        os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
+        with open(self.path + ".lock", "w", encoding="utf-8") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            entries = self.load()
+            stamp = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+            for item in metrics:
+                entries.append(dict(guest_key, workload=item["workload"],
+                                    params=item["params"], metric=item["metric"],
+                                    unit=item.get("unit", ""),
+                                    higher_is_better=item.get("higher_is_better", True),
+                                    values=list(item["values"]), run=str(run_id),
+                                    recorded=stamp))
+            self._write({"format": FORMAT, "version": VERSION, "entries": entries})
+        return len(metrics)
+
+    def _write(self, data):
+        temporary = f"{self.path}.tmp.{os.getpid()}"
+        with open(temporary, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, indent=1)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, self.path)
+
+    def lookup(self, guest_key, workload, params, metric, runs=3, entries=None):
+        """Pooled values of the last ``runs`` recorded runs for this key; [] if none."""
+        entries = self.load() if entries is None else entries
+        matching = [e for e in entries
+                    if all(e.get(f) == guest_key[f] for f in KEY_FIELDS)
+                    and (e["workload"], e["params"], e["metric"]) == (workload, params, metric)]
+        values = []
+        for entry in matching[-runs:]:
+            values += [float(v) for v in entry["values"]]
+        return values
+
+    def explain_missing(self, guest_key, workload, entries=None):
+        """One line saying why there is no baseline for this workload and guest."""
+        entries = self.load() if entries is None else entries
+        same = [e for e in entries if e["workload"] == workload]
+        if not same:
+            return (f"no baseline for {workload} in {self.path}: record one with "
+                    f"'make baseline'")
+        for field in KEY_FIELDS:
+            seen = sorted({str(e.get(field)) for e in same})
+            if str(guest_key[field]) not in seen:
+                return (f"baseline {self.path} has {workload} only for {field} "
+                        f"{', '.join(seen)}, not {guest_key[field]}: record one for this "
+                        f"guest with 'make baseline'")
+            same = [e for e in same if str(e.get(field)) == str(guest_key[field])]
+        return (f"baseline {self.path} has {workload} with other options than this run's: "
+                f"record one with 'make baseline'")
