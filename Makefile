@@ -67,6 +67,19 @@ clean:
 bench-level1: image
 	$(BIN)/python benchmarks/bench_level1.py $(if $(COLD),--cold)
 
+# Re-run failed tests of a job exactly: make repro JOB=<job id|dir|latest> TEST=<name>
+# (without TEST: write repro.json with one command per failed test, run nothing).
+.PHONY: repro bisect
+repro: image
+	@$(AVX) repro --job "$(JOB)" $(if $(TEST),--test "$(TEST)")
+
+# git bisect on a private clone by one test's verdict; your tree is never touched:
+# make bisect VEXFS_SRC=<git path|URL> GOOD=<ref> BAD=<ref> TEST=<name> [CFG=cfg/level2.cfg]
+# [BISECT_EXTRA='vcpus=1 lifecycle_cycles=2']  (each word: --vt-extra-params for every step)
+bisect: image
+	@$(AVX) bisect --src "$(VEXFS_SRC)" --good "$(GOOD)" --bad "$(BAD)" --test "$(TEST)" \
+		$(if $(CFG),--cfg "$(CFG)") $(foreach p,$(BISECT_EXTRA),--extra "$(p)")
+
 # Benchmarks (issue 6). make baseline: run the bench variants of BASELINE_LEVEL (level2:
 # bench.short, level3: bench.long) and record every repetition in the baseline store
 # (results/baselines/bench.json). make bench-regression-eval: false-alarm and detection

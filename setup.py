@@ -29,6 +29,7 @@ setup(
         ],
         "avocado.plugins.result": [
             "vexfs_html = avocado_vexfs.report.plugin:VexfsReport",
+            "repro = avocado_vexfs.repro_plugin:ReproResult",
         ],
     },
 )

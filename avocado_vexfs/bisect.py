@@ -59,6 +59,8 @@ def clone(src, dest):
 
 def commit_of(repo, ref, what, src):
     """The commit id ``ref`` names in the clone (a branch of the source counts too)."""
+    if not ref:
+        raise ConfigError(f"{what} is not set: expected a branch, tag or commit id")
     for candidate in (ref, f"origin/{ref}"):
         done = _git(repo, "rev-parse", "--verify", "-q", f"{candidate}^{{commit}}",
                     check=False)

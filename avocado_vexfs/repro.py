@@ -18,7 +18,7 @@ import os
 from avocado_vexfs import failsig, jobdir, vtrun
 
 REPRO_FILE = "repro.json"
-FACT_NAMES = ("kernel", "image", "vexfs_build")
+FACT_NAMES = ("kernel", "image", "vexfs_build", "module_build")
 
 
 def make_command(job, test):

@@ -58,6 +58,7 @@ CASES = [
     ("c0", "v9.9", TEST, r"^BAD=v9\.9 does not exist in .*: expected a branch, tag"),
     ("s1", "main", TEST, r"^GOOD=s1 is not an ancestor of BAD=main: expected GOOD on "),
     ("c2", "main", TEST, r"^GOOD=c2 and BAD=main are the same commit"),
+    ("", "main", TEST, r"^GOOD is not set: expected a branch, tag or commit id$"),
     ("c0", "main", "no_such_test", r"^TEST=no_such_test: no test variant of that name in "
                                    r"cfg/level1\.cfg, cfg/level2\.cfg"),
     ("c0", "main", "fs_smoke", r"^TEST=fs_smoke matches 2 variants in cfg/level1\.cfg "
@@ -67,7 +68,7 @@ CASES = [
 
 @pytest.mark.parametrize("good, bad, test, message", CASES,
                          ids=["unknown-good", "unknown-bad", "not-ancestor", "same-commit",
-                              "unknown-test", "ambiguous-test"])
+                              "unset-good", "unknown-test", "ambiguous-test"])
 def test_bad_input_is_one_line(forked, tmp_path, no_clone_left, good, bad, test, message):
     repo, shas = forked
     ref = {"s1": shas["s1"][:10], "c0": shas["c0"], "c2": shas["c2"]}

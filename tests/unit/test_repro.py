@@ -115,6 +115,7 @@ def test_plan_pins_what_changed_and_knows_the_crash(job):
     assert entry["avocado"].startswith(f"cd {REPO} && ")
     assert entry["original"]["signature"] == f"crash: {TITLE}"
     assert entry["original"]["kernel"] == "6.12.117+deb12-cloud-amd64"
+    assert entry["original"]["module_build"] == "fixture-0123456789abcdef"
     assert entry["warnings"] == []
 
 
