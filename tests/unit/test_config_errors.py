@@ -70,6 +70,13 @@ def test_vexfs_src_not_a_vexfs_tree(tmp_path):
         vexfs.prepare_tree(str(tmp_path / "src"), None, str(tmp_path / "w"))
 
 
+def test_vexfs_tree_without_mkfs_source(tmp_path):
+    (tmp_path / "src" / "kernel_module").mkdir(parents=True)
+    (tmp_path / "src" / "kernel_module" / "Kbuild").write_text("obj-m := x.o\n")
+    with pytest.raises(ConfigError, match="not a VexFS tree: tools/mkfs.vexfs.c is missing"):
+        vexfs.prepare_tree(str(tmp_path / "src"), None, str(tmp_path / "w"))
+
+
 def test_vexfs_patches_not_a_directory(tmp_path):
     with pytest.raises(ConfigError, match="VEXFS_PATCHES=.*not a directory"):
         vexfs.list_patches(str(tmp_path / "none"))
