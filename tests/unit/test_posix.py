@@ -37,6 +37,6 @@ def test_guest_script_knows_every_host_check():
 
 def test_level2_leaves_out_the_dangerous_checks(repo):
     count = avocado_setup.check_cfg(f"{repo}/cfg/level2.cfg")
-    assert count == 24
+    assert count >= 28  # level 2 grows as suites join it; the dangerous ones never do
     with pytest.raises(ConfigError, match="dangerous"):
         avocado_setup.check_cfg(f"{repo}/cfg/level2.cfg", only=["dangerous"])
