@@ -11,6 +11,7 @@ import os
 import shlex
 
 from avocado_vexfs.errors import ConfigError
+from avocado_vexfs.params import quick_int
 
 SCRIPT = os.path.join(os.path.dirname(__file__), "guest_scripts", "posix_checks.py")
 GUEST_SCRIPT = "/opt/avocado-vexfs/posix_checks.py"
@@ -72,7 +73,7 @@ def run_named(guest, name, directory, params):
     if name not in CHECKS:
         raise ConfigError(f"unknown functional check {name!r}: expected one of "
                           f"{', '.join(sorted(CHECKS))}")
-    args = {arg: int(params.get(key, default)) for arg, (key, default)
+    args = {arg: quick_int(params, key, default) for arg, (key, default)
             in CHECKS[name].items()}
     timeout = float(params.get("functional_check_timeout", 600))
     return run_check(guest, name, directory, timeout, **args)
