@@ -16,6 +16,9 @@ VT_ARGS := $(if $(FILTERS),--vt-only-filter "$(FILTERS)") \
 	$(if $(VEXFS_PATCHES),--vt-extra-params vexfs_patches=$(VEXFS_PATCHES)) $(VT_EXTRA)
 AVOCADO := PATH="$(BIN):$$PATH" VIRTUAL_ENV="$(CURDIR)/$(VENV)" $(BIN)/avocado
 AVX := PATH="$(BIN):$$PATH" VIRTUAL_ENV="$(CURDIR)/$(VENV)" $(BIN)/avocado-vexfs
+# DEBUG=1: verbose logs, a failed test's guest is kept alive (`make sweep` lists it).
+# PARALLEL=N: N tests (one guest each) at once in the job: --max-parallel-tasks N.
+DEBUG_ENV := $(if $(DEBUG),VEXFS_TEST_DEBUG=1 VEXFS_LOG_LEVEL=DEBUG)
 
 .PHONY: all host venv setup image level1 level2 level3 test unit e2e sweep clean help bench-level1
 
@@ -47,7 +50,8 @@ level1 level2 level3: image
 	@$(AVX) check-cfg cfg/$@.cfg $(if $(FILTERS),--only "$(FILTERS)")
 	@$(BIN)/python -m avocado_vexfs.workloads.estimate cfg/$@.cfg \
 		$(if $(FILTERS),--only "$(FILTERS)") $(if $(QUICK),--quick)
-	$(AVOCADO) run --vt-config cfg/$@.cfg $(VT_ARGS)
+	$(DEBUG_ENV) $(AVOCADO) run --vt-config cfg/$@.cfg $(VT_ARGS) \
+		$(if $(PARALLEL),--max-parallel-tasks $(PARALLEL))
 
 unit: setup
 	$(BIN)/pytest -q tests/unit
@@ -97,3 +101,25 @@ baseline: image
 
 bench-regression-eval: image
 	$(BIN)/python benchmarks/regression_eval.py $(EVAL_ARGS)
+
+# Reports (issue 7). report: (re)build report.html of the latest job or JOB=<dir|id>.
+# diff: new failures, fixed tests, changed crash titles and metric changes, A -> B.
+# nightly: jobs/nightly.py (level 2 + quick level 3, report, baseline when clean); cron:
+#   30 1 * * *  cd /path/to/avocado-vexfs && make nightly >> results/nightly.log 2>&1
+# debug-bundle: host facts, versions, the job's logs, cfg and image recipe in one tarball.
+.PHONY: report diff nightly debug-bundle settings
+report: setup
+	@$(AVX) report $(JOB)
+
+diff: setup
+	@$(AVX) diff "$(A)" "$(B)"
+
+nightly: image
+	$(DEBUG_ENV) PATH="$(BIN):$$PATH" VIRTUAL_ENV="$(CURDIR)/$(VENV)" $(BIN)/python \
+		jobs/nightly.py $(NIGHTLY_ARGS)
+
+debug-bundle: setup
+	@$(AVX) debug-bundle $(JOB)
+
+settings: setup
+	@$(AVX) settings

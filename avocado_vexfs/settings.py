@@ -71,8 +71,6 @@ KEYS = {
                   "DEBUG also turns on debug"),
     "boot_timeout": (_optional_float, None, "VEXFS_BOOT_TIMEOUT",
                      "seconds to wait for a guest to boot; empty = the cfg's boot_timeout"),
-    "parallel": (_nonneg_int, 1, "VEXFS_PARALLEL",
-                 "guests (avocado jobs) run side by side by `make level2 PARALLEL=`"),
     "cache_dir": (_path, None, "AVOCADO_VEXFS_CACHE",
                   "guest images and build cache (default /var/cache/avocado-vexfs as "
                   "root, else ~/.cache/avocado-vexfs)"),

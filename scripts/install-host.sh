@@ -2,7 +2,8 @@
 # Install the Debian packages the host needs, only those missing: a second run is a no-op.
 set -eu
 PKGS="qemu-system-x86 qemu-utils libvirt-daemon-system libvirt-clients libvirt-dev
-pkg-config gcc python3-dev python3-venv mmdebstrap e2fsprogs socat tcpdump make git"
+pkg-config gcc python3-dev python3-venv mmdebstrap e2fsprogs socat tcpdump make git
+chromium"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
