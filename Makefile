@@ -82,7 +82,8 @@ repro: image
 # [BISECT_EXTRA='vcpus=1 lifecycle_cycles=2']  (each word: --vt-extra-params for every step)
 bisect: image
 	@$(AVX) bisect --src "$(VEXFS_SRC)" --good "$(GOOD)" --bad "$(BAD)" --test "$(TEST)" \
-		$(if $(CFG),--cfg "$(CFG)") $(foreach p,$(BISECT_EXTRA),--extra "$(p)")
+		$(if $(CFG),--cfg "$(CFG)") $(foreach p,$(BISECT_EXTRA),--extra "$(p)") \
+		$(if $(VEXFS_PATCHES),--extra "vexfs_patches=$(VEXFS_PATCHES)")
 
 # Benchmarks (issue 6). make baseline: run the bench variants of BASELINE_LEVEL (level2:
 # bench.short, level3: bench.long) and record every repetition in the baseline store

@@ -56,11 +56,12 @@ def _write(path, content):
     return path
 
 
-def check_cfg(cfg_file, only=()):
-    """Parse ``cfg_file`` with the cartesian parser; return how many variants it gives.
+def variants(cfg_file, only=(), extra_params=()):
+    """Parameter dicts of ``cfg_file`` as ``avocado run --vt-config`` builds them.
 
-    Raises ConfigError with one line for a missing file, a syntax error, or filters that
-    leave no test (an unknown variant name, usually).
+    Filters and KEY=VALUE extra params are applied the way Avocado-VT applies
+    --vt-only-filter and --vt-extra-params (only_filter per word, then assign).
+    Raises ConfigError with one line for a missing file or a syntax error.
     """
     from virttest import cartesian_config  # pylint: disable=import-outside-toplevel
     if not os.path.isfile(cfg_file):
@@ -72,12 +73,24 @@ def check_cfg(cfg_file, only=()):
     try:
         parser.parse_file(cfg_file)
         for line in only:
-            parser.parse_string(f"only {line}\n")
-        count = sum(1 for _ in parser.get_dicts())
+            parser.only_filter(line)
+        for param in extra_params:
+            key, _, value = param.partition("=")
+            parser.assign(key, value)
+        return list(parser.get_dicts())
     except (cartesian_config.ParserError, cartesian_config.LexerError,
             cartesian_config.MissingIncludeError) as err:
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise ConfigError(f"{cfg_file}: cfg syntax error: {first}") from err
+
+
+def check_cfg(cfg_file, only=()):
+    """Parse ``cfg_file`` with the cartesian parser; return how many variants it gives.
+
+    Raises ConfigError with one line for a missing file, a syntax error, or filters that
+    leave no test (an unknown variant name, usually).
+    """
+    count = len(variants(cfg_file, only))
     if count == 0:
         raise ConfigError(f"{cfg_file}: no test variant matches the filters "
                           f"{' '.join(only) or '(none)'}: expected names from "

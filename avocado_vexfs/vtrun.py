@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 
-from avocado_vexfs import failsig, jobdir
+from avocado_vexfs import avocado_setup, failsig, jobdir
 from avocado_vexfs.errors import ConfigError, VexfsError
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -25,28 +25,8 @@ RUNTIME_KEYS = {"job_env_cleanup", "malloc_perturb", "name", "id", "dep", "_name
 
 
 def variants(cfg, only=(), extra_params=()):
-    """Parameter dicts of ``cfg`` as ``avocado run --vt-config`` would build them.
-
-    Filters and --vt-extra-params are applied the way Avocado-VT applies them
-    (only_filter per word, then assign per KEY=VALUE).
-    """
-    from virttest import cartesian_config  # pylint: disable=import-outside-toplevel
-    if not os.path.isfile(cfg):
-        raise ConfigError(f"cfg file {cfg!r} does not exist: expected a cfg such as "
-                          f"cfg/level1.cfg")
-    parser = cartesian_config.Parser()
-    try:
-        parser.parse_file(cfg)
-        for word in only:
-            parser.only_filter(word)
-        for param in extra_params:
-            key, _, value = param.partition("=")
-            parser.assign(key, value)
-        return list(parser.get_dicts())
-    except (cartesian_config.ParserError, cartesian_config.LexerError,
-            cartesian_config.MissingIncludeError) as err:
-        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise ConfigError(f"{cfg}: cfg syntax error: {first}") from err
+    """Parameter dicts of ``cfg`` for these filters and --vt-extra-params."""
+    return avocado_setup.variants(cfg, only, extra_params)
 
 
 def level_cfgs():
