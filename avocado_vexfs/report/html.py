@@ -45,16 +45,14 @@ def build(job_dir, results_root=None, baseline=None):
     rows = metrics.ratio_rows(job)
     series = metrics.trend(history)
     for row in rows:
-        key = None
-        for test in job["tests"]:
-            for metric in test["metrics"]:
-                if (metric.get("workload"), metric.get("metric")) == \
-                        (row["workload"], row["metric"]):
-                    key = metrics.metric_key(metric)
+        key = row["key"]
         row["trend"] = {fs: Markup(svg.trend_line(series.get((key, fs), [])))
                         for fs in metrics.FS_TYPES}
         row["dist"] = Markup(svg.distribution(row["values"]))
-        row["verdict"] = (baseline or {}).get(key, {}).get("verdict", "")
+        row["verdict"] = (baseline or {}).get(key, {}).get("verdict", "") or "; ".join(
+            f"{test['name'].split('.', 1)[0]}: {m['verdict']}" for test in job["tests"]
+            for m in test["metrics"]
+            if m.get("verdict") and metrics.metric_key(m) == key)
     page = _env().get_template("report.html.j2").render(
         job=job, rows=rows, statuses=list(svg.STATUS_COLOURS),
         history=Markup(svg.status_history([(j["name"], j["counts"]) for j in history])),

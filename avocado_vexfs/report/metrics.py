@@ -18,10 +18,16 @@ def _fs_of(test_name, metric):
 
 
 def metric_key(metric):
-    """A stable key for one measured quantity, the fs type left out."""
-    params = metric.get("params") if isinstance(metric.get("params"), dict) else {}
-    params = {k: v for k, v in params.items() if k != "fs_type"}
-    return (str(metric.get("workload", "?")), json.dumps(params, sort_keys=True),
+    """A stable key for one measured quantity, the fs type left out.
+
+    ``params`` is a dict or the workload's option string (fio's, as the bench tests
+    write it); either way it is part of the key.
+    """
+    params = metric.get("params")
+    if isinstance(params, dict):
+        params = json.dumps({k: v for k, v in params.items() if k != "fs_type"},
+                            sort_keys=True)
+    return (str(metric.get("workload", "?")), str(params or ""),
             str(metric.get("metric", "?")), str(metric.get("unit", "")))
 
 
@@ -44,9 +50,12 @@ def collect(job):
     return table
 
 
-def params_text(params_json):
-    params = json.loads(params_json)
-    return ", ".join(f"{k}={v}" for k, v in params.items()) or "-"
+def params_text(params_key):
+    """The params part of a metric key as text: dicts as k=v pairs, strings as they are."""
+    if params_key.startswith("{"):
+        params = json.loads(params_key)
+        return ", ".join(f"{k}={v}" for k, v in params.items()) or "-"
+    return params_key or "-"
 
 
 def ratio_rows(job):
@@ -57,7 +66,7 @@ def ratio_rows(job):
         medians = {fs: _median(by_fs.get(fs, [])) for fs in FS_TYPES}
         ratio = (medians["vexfs"] / medians["ext4"]
                  if medians["vexfs"] is not None and medians["ext4"] else None)
-        rows.append({"workload": workload, "params": params_text(params_json),
+        rows.append({"key": key, "workload": workload, "params": params_text(params_json),
                      "metric": metric, "unit": unit, "vexfs": medians["vexfs"],
                      "ext4": medians["ext4"], "ratio": ratio,
                      "n": {fs: len(by_fs.get(fs, [])) for fs in FS_TYPES},

@@ -67,6 +67,7 @@ def test_report_shows_verdict_crash_step_links_retries_and_ratios(jobs):
     assert "make repro JOB=new TEST=basic_io" in page
     ratio = re.search(r'<td class="ratio">([\d.]+)</td>', page)
     assert ratio and float(ratio.group(1)) == pytest.approx(80 / 200, abs=1e-3)
+    assert "<td>vexfs: regression</td>" in page
     assert page.count("<polyline") >= 2, "no trend over the two jobs"
     assert 'aria-label="status history"' in page
 
