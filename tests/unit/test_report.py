@@ -147,3 +147,18 @@ def test_cli_report_and_diff_on_job_dirs(jobs):
     status, out, _err = run_cli("diff", *jobs)
     assert status == 1, "a new failure makes diff exit 1"
     assert "new failures: 1" in out
+
+
+def test_debug_bundle_holds_facts_settings_job_cfg_and_recipe(jobs, tmp_path):
+    import tarfile  # pylint: disable=import-outside-toplevel
+    from avocado_vexfs.report import bundle  # pylint: disable=import-outside-toplevel
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    path = bundle.create(jobs[1], repo, str(tmp_path))
+    with tarfile.open(path) as tar:
+        names = tar.getnames()
+        facts = tar.extractfile([n for n in names if n.endswith("host-facts.txt")][0]).read()
+    top = os.path.basename(path)[:-len(".tar.gz")]
+    for part in ("host-facts.txt", "settings.txt", "job/results.json", "cfg/level1.cfg",
+                 "guest-os"):
+        assert any(n.startswith(f"{top}/{part}") for n in names), part
+    assert b"$ uname -a" in facts and b"$ virsh" in facts
