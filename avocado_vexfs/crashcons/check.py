@@ -87,8 +87,9 @@ class Failure:
 
     @property
     def signature(self):
-        origin = self.origin.split()[0] if self.origin else "mount"
-        return f"{self.skeleton}: {self.problem} (promised by {origin})"
+        if not self.origin:
+            return f"{self.skeleton}: {self.problem}"
+        return f"{self.skeleton}: {self.problem} (promised by {self.origin.split()[0]})"
 
     def __str__(self):
         text = (f"{self.workload} at {self.mark} ({self.call}): {self.problem}: "
@@ -125,6 +126,10 @@ def check(name, lines, guest_result, fsck_ok_status=(0,)):
         if found is None:
             new("crash state not checked", "a mark in the log", "no such mark", "")
             continue
+        if found.get("log", {}).get("flushes") == 0:
+            new("no cache flush reached the disk", "a FLUSH or FUA write by this mark",
+                f"{found['log'].get('disk_sectors', '?')} sectors written to the disk, none "
+                f"flushed", "")
         if found["mount_error"]:
             new("mount failed", "a mountable filesystem", found["mount_error"][-300:], "")
             continue
@@ -151,12 +156,15 @@ def group(failures):
 
 
 def report(failures, limit=3):
-    """Text lines: one heading per signature, then up to ``limit`` examples with reruns."""
+    """Text lines: one heading per signature, then examples from up to ``limit``
+    workloads, each workload's failures followed by its rerun command once."""
     out = []
     for signature, members in group(failures).items():
-        out.append(f"[{len(members)}] {signature}")
-        for failure in members[:limit]:
-            out.append(f"    {failure}")
-            if failure.rerun:
-                out.append(f"      rerun: {failure.rerun}")
+        workloads = list(dict.fromkeys(f.workload for f in members))
+        out.append(f"[{len(members)}] {signature} ({len(workloads)} workloads)")
+        for name in workloads[:limit]:
+            mine = [f for f in members if f.workload == name]
+            out += [f"    {failure}" for failure in mine]
+            if mine[0].rerun:
+                out.append(f"      rerun: {mine[0].rerun}")
     return out

@@ -290,12 +290,14 @@ def record(text, opts):
         device = dm_create(FLAKEY, f"0 {data_sectors} linear {device} 0")
     mount_opts = f"-o {shlex.quote(opts['mount_options'])}" if opts["mount_options"] else ""
     sh(f"mkdir -p {MNT} && mount -t {opts['fstype']} {mount_opts} {device} {MNT}")
-    results = {}
+    results, written = {}, {}
+    start = disk_sectors_written(opts["data"])
     setup_done = False
     for number, line in lines_of(text):
         results[number] = execute(line, MNT)
         if line.split()[0] in PERSIST:
             sh(f"dmsetup message {LW} 0 mark L{number}")
+            written[f"L{number}"] = disk_sectors_written(opts["data"]) - start
             if opts["control"] == "drop_writes" and not setup_done:
                 # The positive control: from the first persistence point on, every write
                 # is acknowledged and thrown away above the log, so nothing later is on
@@ -312,7 +314,13 @@ def record(text, opts):
     if "logging_disabled" in status:
         raise RuntimeError(f"dm-log-writes stopped logging (log disk {opts['log']} too "
                            f"small?): {status}")
-    return results
+    return results, written
+
+
+def disk_sectors_written(device):
+    """Sectors written to a disk since boot (flushed or not): /sys/block/X/stat."""
+    with open(f"/sys/block/{os.path.basename(device)}/stat", encoding="ascii") as stat_file:
+        return int(stat_file.read().split()[6])
 
 
 def check_mark(opts, size):
@@ -348,15 +356,17 @@ def run(workload_path, opts):
         text = handle.read()
     result = {"lines": {}, "marks": [], "seconds": {}}
     try:
-        result["lines"] = record(text, opts)
+        result["lines"], written = record(text, opts)
         result["seconds"]["record"] = round(time.monotonic() - started, 2)
         size = sectors(opts["data"])
         with open(opts["log"], "rb") as log, open(opts["replay"], "r+b") as target:
             sectorsize, entries = read_log(log)
             result["log_entries"] = len(entries)
-            done = 0
+            done, writes, flushes = 0, 0, 0
             for entry in entries:
                 name = entry.get("mark")
+                writes += bool(entry["nr_sectors"] and not entry["flags"] & DISCARD)
+                flushes += bool(entry["flags"] & (FLUSH | FUA))
                 if not name or not name.startswith("L"):
                     continue
                 apply(log, target, sectorsize, entries[done:entry["index"]])
@@ -365,6 +375,8 @@ def run(workload_path, opts):
                 os.fsync(target.fileno())
                 found = check_mark(opts, size)
                 found["mark"] = name
+                found["log"] = {"writes": writes, "flushes": flushes,
+                                "disk_sectors": written.get(name)}
                 result["marks"].append(found)
     except (RuntimeError, LogError, OSError, subprocess.TimeoutExpired) as err:
         result["error"] = str(err)

@@ -201,3 +201,15 @@ def test_replay_until_writes_the_target(log, tmp_path):
 def test_not_a_log():
     with pytest.raises(guest_side.LogError, match="not a log-writes log"):
         guest_side.read_log(io.BytesIO(bytes(4096)))
+
+
+def test_no_flush_by_a_mark_is_its_own_failure(w1):
+    lines, result = w1
+    broken = copy.deepcopy(result)
+    broken["marks"][0]["log"] = {"writes": 0, "flushes": 0, "disk_sectors": 96}
+    failures = check.check("w1", lines, broken)
+    assert [str(f) for f in failures] == [
+        "w1 at L6 (sync): no cache flush reached the disk: expected a FLUSH or FUA write "
+        "by this mark, found 96 sectors written to the disk, none flushed"]
+    assert failures[0].signature == "append+fsync+create+fsync_dir: no cache flush " \
+                                    "reached the disk"
