@@ -81,9 +81,9 @@ def run(guest, params, directory, seconds, timeout):
     if params.get("stress_dbench_clients"):
         require_tool(guest, "dbench")
         status, output = guest.status_output(
-            f"cd {shlex.quote(directory)} && dbench -c {DBENCH_LOADFILE} -D . "
+            f"(cd {shlex.quote(directory)} && dbench -c {DBENCH_LOADFILE} -D . "
             f"-t {int(seconds)} {int(params['stress_dbench_clients'])} 2>&1; "
-            f"s=$?; rm -rf clients; exit $s", timeout=timeout)
+            f"s=$?; rm -rf clients; exit $s)", timeout=timeout)
         return parse_dbench(status, output)
     if params.get("stress_writers"):
         writers = int(params["stress_writers"])

@@ -29,6 +29,11 @@ def run(test, params, env):
     seconds = spec.int_param(params, "stress_duration", 60, minimum=1)
     tolerance = spec.int_param(params, "stress_leak_tolerance_kb", 512)
     sizes = params.get("stress_tree_kb", "4 16 40").split()
+    file_kb = spec.int_param(params, "stress_file_kb", 0)
+    max_file_kb = spec.int_param(params, "fs_max_file_kb", 0)
+    if max_file_kb and file_kb > max_file_kb:
+        test.cancel(f"stressor files of {file_kb} KiB exceed the filesystem's limit of "
+                    f"{max_file_kb} KiB (fs_max_file_kb)")
     workdir = f"{mountpoint}/stress"
     problems = []
     collector = Collector()
