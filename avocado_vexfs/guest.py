@@ -13,7 +13,7 @@ import time
 import uuid
 
 from avocado_vexfs import domain as domain_mod
-from avocado_vexfs import host, images
+from avocado_vexfs import console_watch, host, images
 from avocado_vexfs.errors import ConfigError, GuestCommandError, GuestError
 from avocado_vexfs.session import Session
 
@@ -123,6 +123,7 @@ class Guest:
         self.boot_seconds = None
         self.control_socket = None
         self.reboots = 0  # reboots asked for: the console verdict expects their banners
+        self.watch = None  # console_watch.ConsoleWatch of the current boot
         self.autodestroy = True  # False in debug mode, so a failed guest can be kept
         self.kept = False
 
@@ -167,12 +168,28 @@ class Guest:
             started = time.monotonic()
             self.domain = domain_mod.Domain(self.config.uri, xml, autodestroy=self.autodestroy)
             self.wait_for_console(READY_MARKER, self.config.boot_timeout, what="boot")
-            self.session = Session(control, log_file=self._log_path("session.log"))
+            self._open_session()
             self.boot_seconds = time.monotonic() - started
         except BaseException:
             self.cleanup()
             raise
         return self
+
+    def _open_session(self):
+        """A shell on the control console, watched: a panic or an unasked reboot ends it."""
+        self.session = Session(self.control_socket, log_file=self._log_path("session.log"))
+        session = self.session
+        self.watch = console_watch.ConsoleWatch(
+            self.console_log, READY_MARKER, 1 + self.reboots,
+            lambda reason: console_watch.kill_session(session)).start()
+
+    def _close_session(self):
+        if self.watch:
+            self.watch.stop()
+            self.watch = None
+        if self.session:
+            self.session.close()
+            self.session = None
 
     def _log_path(self, name):
         return os.path.join(self.logdir or self.workdir, name)
@@ -204,10 +221,19 @@ class Guest:
         return " | ".join(lines[-3:]) or "no output"
 
     def cmd(self, command, timeout=60, ok_status=(0,)):
-        return self.session.cmd(command, timeout=timeout, ok_status=ok_status)
+        status, output = self.status_output(command, timeout=timeout)
+        if status not in ok_status:
+            raise GuestCommandError(command, status, output)
+        return output
 
     def status_output(self, command, timeout=60):
-        return self.session.status_output(command, timeout=timeout)
+        """(status, output) of ``command``; a GuestError names a panic seen meanwhile."""
+        try:
+            return self.session.status_output(command, timeout=timeout)
+        except GuestError as err:
+            if self.watch and self.watch.reason:
+                raise GuestError(f"{self.watch.reason} during {command!r}") from err
+            raise
 
     def send(self, command):
         self.session.send(command)
@@ -226,12 +252,11 @@ class Guest:
         offset = len(self.console_text())
         self.reboots += 1
         self.session.shell.sendline("sync; echo b > /proc/sysrq-trigger")
-        self.session.close()
-        self.session = None
+        self._close_session()
         started = time.monotonic()
         self.wait_for_console(READY_MARKER, timeout or self.config.boot_timeout,
                               what="reboot", start_offset=offset)
-        self.session = Session(self.control_socket, log_file=self._log_path("session.log"))
+        self._open_session()
         return time.monotonic() - started
 
     def power_cut(self, timeout=None):
@@ -246,15 +271,14 @@ class Guest:
         xml = self.domain.dom.XMLDesc(domain_mod.libvirt.VIR_DOMAIN_XML_INACTIVE)
         offset = len(self.console_text())
         self.reboots += 1
-        self.session.close()
-        self.session = None
+        self._close_session()
         started = time.monotonic()
         self.domain.destroy()
         self.domain = domain_mod.Domain(self.config.uri,
                                         xml.replace("append='off'", "append='on'"))
         self.wait_for_console(READY_MARKER, timeout or self.config.boot_timeout,
                               what="boot after power cut", start_offset=offset)
-        self.session = Session(self.control_socket, log_file=self._log_path("session.log"))
+        self._open_session()
         return time.monotonic() - started
 
     def mark_step(self, step):
@@ -284,9 +308,7 @@ class Guest:
 
         The control session is closed: the console socket takes one client, the user's.
         """
-        if self.session:
-            self.session.close()
-            self.session = None
+        self._close_session()
         self.kept = True
         _LIVE.discard(self)
 
@@ -296,9 +318,7 @@ class Guest:
             if self.logdir and self.console_log and os.path.exists(self.console_log):
                 shutil.copy(self.console_log, os.path.join(self.logdir, "console.log"))
             return
-        if self.session:
-            self.session.close()
-            self.session = None
+        self._close_session()
         if self.domain:
             self.domain.destroy()
             self.domain = None

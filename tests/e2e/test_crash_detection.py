@@ -105,3 +105,20 @@ def test_silent_hang_is_recovered_with_sysrq_dumps(crashmod, tmp_path):
     assert "sysrq: Show Blocked State" in text
     assert report.crashed
     assert report.crashes[0].step == "silent-hang"
+
+
+@pytest.mark.parametrize("command, reason", [
+    (f"echo panic > {TRIGGER}", "guest kernel panicked: Kernel panic - not syncing"),
+    ("echo b > /proc/sysrq-trigger", "guest rebooted unasked (boot 2, expected 1)"),
+], ids=["panic", "reboot"])
+def test_command_ends_at_once_when_the_guest_goes_down(command, reason, crashmod, tmp_path):
+    """With panic=-1 the guest restarts and the console socket stays: the command must
+    not wait out its timeout for a shell that no longer exists."""
+    with _boot("down-during-cmd", tmp_path) as guest:
+        _load(guest, crashmod)
+        started = time.monotonic()
+        with pytest.raises(GuestError) as err:
+            guest.cmd(f"{command}; sleep 600", timeout=600)
+        waited = time.monotonic() - started
+    assert str(err.value).startswith(reason), str(err.value)
+    assert waited < 90, f"the command waited {waited:.0f}s after the guest went down"

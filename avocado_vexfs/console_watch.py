@@ -1,0 +1,71 @@
+"""Notice a guest that panicked or rebooted behind the back of a running command.
+
+With panic=-1 a panicking guest restarts at once, and the control console's socket
+outlives the reboot: a command waiting for its prompt would wait its whole timeout (15
+minutes for a functional check) for a shell that no longer exists. A thread tails the
+console and, on a panic or a boot nobody asked for, kills the session's socat, so the
+command fails now with "guest shell died" and the console verdict names the crash.
+"""
+import contextlib
+import os
+import signal
+import threading
+
+PANIC = "Kernel panic - not syncing"
+
+
+def fatal_reason(text, ready_marker, expected_boots):
+    """Why the guest's shell is gone, from the console text; None while it is alive."""
+    if PANIC in text:
+        line = text[text.index(PANIC):].splitlines()[0]
+        return f"guest kernel panicked: {line.strip()}"
+    boots = text.count(ready_marker)
+    if boots > expected_boots:
+        return f"guest rebooted unasked (boot {boots}, expected {expected_boots})"
+    return None
+
+
+class ConsoleWatch:
+    """Poll ``console_log`` every ``interval`` s; call ``on_fatal(reason)`` once."""
+
+    def __init__(self, console_log, ready_marker, expected_boots, on_fatal, interval=0.5):
+        self.console_log = console_log
+        self.ready_marker = ready_marker
+        self.expected_boots = expected_boots
+        self.on_fatal = on_fatal
+        self.interval = interval
+        self.reason = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True,
+                                        name="avocado-vexfs-console-watch")
+
+    def start(self):
+        self._thread.start()
+        return self
+
+    def stop(self):
+        self._stop.set()
+        if self._thread.is_alive() and self._thread is not threading.current_thread():
+            self._thread.join(timeout=5)
+
+    def _run(self):
+        while not self._stop.wait(self.interval):
+            try:
+                with open(self.console_log, "rb") as log:
+                    text = log.read().decode("utf-8", errors="replace")
+            except FileNotFoundError:
+                return
+            reason = fatal_reason(text, self.ready_marker, self.expected_boots)
+            if reason:
+                self.reason = reason
+                self.on_fatal(reason)
+                return
+
+
+def kill_session(session):
+    """End the session's socat so a pending read fails at once (shell process died)."""
+    pid = session.shell.get_pid() if session else None
+    if pid:
+        # a socat that already exited makes the pending read fail the same way
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
