@@ -353,7 +353,7 @@ FORMATS: Tuple[Format, ...] = (
     Format(
         type="bug",
         title="{what} in {func}",
-        header=re.compile(r"(?:Oops: )?(?P<what>invalid opcode|divide error|stack segment): "),
+        header=re.compile(r"(?:Oops: )?(?P<what>invalid opcode|divide error|stack segment|int3): "),
         keyword="[#",
     ),
     Format(
