@@ -25,6 +25,7 @@ def test_ext4_passes_and_control_is_flagged(tmp_path):
     before = set(domain.leftover_domains(host.DEFAULT_URI))
     run = _avocado(REPO, tmp_path, "--vt-only-filter",
                    "ext4 quick,control_drop_writes,dm_flakey",
+                   # crashcons_limit=4 applies to the control too
                    "--vt-extra-params", "crashcons_limit=4", cfg="crashcons.cfg")
     tests = _results(tmp_path)
     statuses = {name.split(".", 2)[-1]: t["status"] for name, t in tests.items()}
@@ -36,7 +37,7 @@ def test_ext4_passes_and_control_is_flagged(tmp_path):
               encoding="utf-8") as report:
         numbers = json.loads(report.readline())
         text = report.read()
-    assert numbers["workloads"] == 3 and numbers["failures"] > 0
+    assert numbers["workloads"] == 4 and numbers["failures"] > 0
     assert "(promised by fsync" in text and "rerun: avocado run" in text
     assert os.path.exists(os.path.join(control["logdir"], "workloads", "seq1-001.txt"))
     fault = next(t for n, t in tests.items() if "dm_flakey" in n)
