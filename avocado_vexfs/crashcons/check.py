@@ -87,9 +87,11 @@ class Failure:
 
     @property
     def signature(self):
+        """The problem and the kind of promise broken; names, numbers and the workload's
+        shape are left out (the report lists the shapes under each signature)."""
         if not self.origin:
-            return f"{self.skeleton}: {self.problem}"
-        return f"{self.skeleton}: {self.problem} (promised by {self.origin.split()[0]})"
+            return self.problem
+        return f"{self.problem} (promised by {self.origin.split()[0]})"
 
     def __str__(self):
         text = (f"{self.workload} at {self.mark} ({self.call}): {self.problem}: "
@@ -127,9 +129,13 @@ def check(name, lines, guest_result, fsck_ok_status=(0,)):
             new("crash state not checked", "a mark in the log", "no such mark", "")
             continue
         if found.get("log", {}).get("flushes") == 0:
+            # Nothing is durable yet: every promise of this mark is broken by that one
+            # cause, so it is one failure, not one per lost file.
+            lost = sum(1 for fact in want.facts if fact_problem(fact, found["tree"]))
             new("no cache flush reached the disk", "a FLUSH or FUA write by this mark",
                 f"{found['log'].get('disk_sectors', '?')} sectors written to the disk, none "
-                f"flushed", "")
+                f"flushed; {lost} of {len(want.facts)} promised facts lost", "")
+            continue
         if found["mount_error"]:
             new("mount failed", "a mountable filesystem", found["mount_error"][-300:], "")
             continue
@@ -161,7 +167,9 @@ def report(failures, limit=3):
     out = []
     for signature, members in group(failures).items():
         workloads = list(dict.fromkeys(f.workload for f in members))
-        out.append(f"[{len(members)}] {signature} ({len(workloads)} workloads)")
+        shapes = list(dict.fromkeys(f.skeleton for f in members))
+        out.append(f"[{len(members)}] {signature} ({len(workloads)} workloads; shapes: "
+                   f"{', '.join(shapes[:6])}{' ...' if len(shapes) > 6 else ''})")
         for name in workloads[:limit]:
             mine = [f for f in members if f.workload == name]
             out += [f"    {failure}" for failure in mine]

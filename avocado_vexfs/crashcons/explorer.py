@@ -125,6 +125,26 @@ def explore(guest, workloads, options, outdir, rerun, log=None):
     return summary
 
 
+def recheck(outdir):
+    """Summary of a finished run's saved workloads and guest results, checked again
+    (after a checker change, or to read an old run's report) without a guest."""
+    summary = Summary()
+    folder = os.path.join(outdir, "workloads")
+    for entry in sorted(os.listdir(folder)):
+        if not entry.endswith(".json"):
+            continue
+        name = entry[:-len(".json")]
+        with open(os.path.join(folder, name + ".txt"), encoding="utf-8") as handle:
+            lines = workload.parse(handle.read(), source=name)
+        with open(os.path.join(folder, entry), encoding="utf-8") as handle:
+            result = json.load(handle)
+        summary.workloads += 1
+        summary.marks += len(result.get("marks", []))
+        summary.seconds.append(result.get("seconds", {}).get("total", 0.0))
+        summary.failures += check.check(name, lines, result)
+    return summary
+
+
 def workloads_for(params):
     """The workloads a variant asks for: one file (crashcons_workload) or generated."""
     path = params.get("crashcons_workload", "")

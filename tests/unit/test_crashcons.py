@@ -136,8 +136,11 @@ def test_lost_entry_and_content_are_flagged_and_grouped(w1):
             "8192 x 's' + 4096 x 'b', nlink 1, found 8192 B: 8192 x 's', nlink 1") in text
     groups = check.group(failures)
     assert {k: len(v) for k, v in groups.items()} == {
-        "append+fsync+create+fsync_dir: file size differs (promised by fsync)": 1,
-        "append+fsync+create+fsync_dir: directory entry missing (promised by fsync)": 1}
+        "file size differs (promised by fsync)": 1,
+        "directory entry missing (promised by fsync)": 1}
+    assert check.report(failures)[0] == ("[1] file size differs (promised by fsync) "
+                                         "(1 workloads; shapes: append+fsync+create+"
+                                         "fsync_dir)")
 
 
 def test_mount_failure_and_fsck_and_run_error(w1):
@@ -207,9 +210,10 @@ def test_no_flush_by_a_mark_is_its_own_failure(w1):
     lines, result = w1
     broken = copy.deepcopy(result)
     broken["marks"][0]["log"] = {"writes": 0, "flushes": 0, "disk_sectors": 96}
+    broken["marks"][0]["tree"] = {}
     failures = check.check("w1", lines, broken)
     assert [str(f) for f in failures] == [
         "w1 at L6 (sync): no cache flush reached the disk: expected a FLUSH or FUA write "
-        "by this mark, found 96 sectors written to the disk, none flushed"]
-    assert failures[0].signature == "append+fsync+create+fsync_dir: no cache flush " \
-                                    "reached the disk"
+        "by this mark, found 96 sectors written to the disk, none flushed; 4 of 4 "
+        "promised facts lost"]
+    assert failures[0].signature == "no cache flush reached the disk"
