@@ -11,7 +11,8 @@ import os
 
 import pytest
 
-from avocado_vexfs.crashcons import check, model, workload
+from avocado_vexfs import fs
+from avocado_vexfs.crashcons import check, explorer, model, workload
 from avocado_vexfs.errors import ConfigError
 from avocado_vexfs.guest_scripts import crashcons as guest_side
 
@@ -217,3 +218,28 @@ def test_no_flush_by_a_mark_is_its_own_failure(w1):
         "by this mark, found 96 sectors written to the disk, none flushed; 4 of 4 "
         "promised facts lost"]
     assert failures[0].signature == "no cache flush reached the disk"
+
+
+class _Disks:  # only what Options reads: the scratch disk names
+    scratch = ["/dev/vdb", "/dev/vdc", "/dev/vdd"]
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"scratch_disks_mb": "32 4 32"}, "log (>= 8 MB)"),
+    ({"scratch_disks_mb": "32 16 16"}, "replay (>= data)"),
+    ({"scratch_disks_mb": "32 16 32", "crashcons_control": "melt"},
+     "crashcons_control = 'melt': expected none or drop_writes"),
+])
+def test_bad_disks_or_control(params, message):
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        explorer.Options(_Disks(), fs.Ext4(), params)
+
+
+def test_options_command():
+    options = explorer.Options(_Disks(), fs.Ext4(mkfs_options="-F -q"),
+                               {"scratch_disks_mb": "32 16 32",
+                                "crashcons_fsck": "e2fsck -fn"})
+    command = options.command("/opt/w.txt")
+    assert command.startswith("python3 /opt/avocado-vexfs/crashcons/crashcons.py run "
+                              "/opt/w.txt --data /dev/vdb --log /dev/vdc --replay /dev/vdd")
+    assert "--mkfs 'mkfs.ext4 -F -q'" in command and "--fsck 'e2fsck -fn'" in command
