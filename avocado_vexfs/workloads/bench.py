@@ -6,9 +6,11 @@ they need as arguments (specs, a store, a logger), so the steps stay testable.
 import fnmatch
 
 from avocado_vexfs import stats
+from avocado_vexfs.workloads.base import require_tool
 from avocado_vexfs.workloads.metrics import Collector
 
 DROP_CACHES = "sync; echo 3 > /proc/sys/vm/drop_caches"
+TOOLS = {"fio": "fio", "metadata": "python3"}
 
 
 def measure(guest, specs, directory, repeats, max_file_kb=0, log=None, timeout=600):
@@ -17,6 +19,8 @@ def measure(guest, specs, directory, repeats, max_file_kb=0, log=None, timeout=6
     A spec over the filesystem's file size limit is recorded as skipped with its
     reason instead of being run into EFBIG.
     """
+    for tool in sorted({TOOLS[spec.kind] for spec in specs}):
+        require_tool(guest, tool)
     collector = Collector()
     total = len(specs) * repeats
     done = 0

@@ -4,7 +4,7 @@ import os
 import pytest
 
 from avocado_vexfs.workloads import powercut, stress
-from avocado_vexfs.workloads.base import WorkloadError
+from avocado_vexfs.workloads.base import WorkloadError, require_tool
 
 DATA = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "stress")
 
@@ -70,3 +70,21 @@ def test_powercut_judges_only_fsynced_files():
     assert powercut.check(want, {}) == [
         "synced00_4k: fsynced before the cut, missing after it",
         "synced01_16k: fsynced before the cut, missing after it"]
+
+
+class GuestWithout:
+    """Answers 'command -v' like a guest image that lacks the named tools."""
+
+    def __init__(self, *missing):
+        self.missing = missing
+
+    def status_output(self, command, timeout=60):
+        return (1 if any(f" {tool} " in command for tool in self.missing) else 0), ""
+
+
+def test_missing_tool_is_one_line():
+    with pytest.raises(WorkloadError, match=r"^workload tool 'dbench' is not installed in "
+                                            r"the guest: expected it in the packages of "
+                                            r"guest-os/debian-12/recipe.json$"):
+        require_tool(GuestWithout("dbench"), "dbench")
+    require_tool(GuestWithout("dbench"), "fio")
