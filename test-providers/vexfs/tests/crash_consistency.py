@@ -5,7 +5,8 @@ from virttest import error_context
 
 from avocado_vexfs import expected
 from avocado_vexfs.crashcons import check, explorer
-from avocado_vexfs.vt import booted_guest, build_filesystem, load_filesystem
+from avocado_vexfs.vt import (booted_guest, build_filesystem, load_filesystem,
+                              vexfs_patches, vexfs_source)
 
 RERUN = ("avocado run --vt-config cfg/crashcons.cfg --vt-only-filter "
          "\"{fs} crash_consistency.quick\" --vt-extra-params crashcons_workload={{path}}")
@@ -30,6 +31,9 @@ def run(test, params, env):
     test.log.info("%d workloads (seed %s, seq_len %s)", len(workloads),
                   params.get("crashcons_seed", 1), params.get("crashcons_seq_len", 1))
     rerun = RERUN.format(fs=params.get("fs_type", "ext4"))
+    if filesystem.name == "vexfs":
+        rerun = (f"VEXFS_SRC={vexfs_source(params)} "
+                 f"VEXFS_PATCHES={vexfs_patches(params)} {rerun}")
     with booted_guest(test, params) as guest:
         load_filesystem(test, guest, filesystem)
         options = explorer.Options(guest, filesystem, params)
