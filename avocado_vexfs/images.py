@@ -5,6 +5,7 @@ host block device is formatted or mounted), made read-only, and never written ag
 each guest boots from a qcow2 overlay and gets fresh scratch disks.
 """
 import hashlib
+import fcntl
 import json
 import os
 import shutil
@@ -105,7 +106,14 @@ def ensure(recipe_name, cache=None, build=True):
     if not build:
         raise ImageError(f"guest image {recipe_name} is not built in {directory}: "
                          f"run 'make image'")
-    return Image(_build(recipe, directory))
+    # Jobs started together (parallel tasks, two users) build once: the first holds
+    # the lock, the others wait and find its manifest.
+    os.makedirs(os.path.dirname(directory), mode=0o755, exist_ok=True)
+    with open(f"{directory}.lock", "w", encoding="utf-8") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if os.path.exists(os.path.join(directory, "manifest.json")):
+            return Image(directory)
+        return Image(_build(recipe, directory))
 
 
 def _run(cmd, log, **kwargs):

@@ -22,6 +22,15 @@ def test_runs_requested_kernel(guest):
     print(f"boot to shell: {guest.boot_seconds:.1f}s")
 
 
+def test_bookworm_61_kernel_boots_with_disks_and_control_console(tmp_path):
+    """6.1 builds virtio_pci and virtio_console as modules (6.12 has them built in)."""
+    with Guest(GuestConfig(name_hint="e2e-6.1", kernel="6.1", vcpus=1,
+                           scratch_disks_mb=(16,)), logdir=str(tmp_path)) as booted:
+        running = booted.cmd("uname -r").strip()
+        assert running.startswith("6.1.") and running == booted.kernel["release"]
+        assert booted.cmd("blockdev --getsize64 /dev/vdb").strip() == str(16 << 20)
+
+
 def test_scratch_disks_sizes(guest):
     sizes = [int(guest.cmd(f"blockdev --getsize64 {dev}")) for dev in guest.scratch]
     assert sizes == [64 << 20, 32 << 20]
