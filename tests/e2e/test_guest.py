@@ -31,6 +31,12 @@ def test_bookworm_61_kernel_boots_with_disks_and_control_console(tmp_path):
         assert booted.cmd("blockdev --getsize64 /dev/vdb").strip() == str(16 << 20)
 
 
+def test_long_output_arrives_whole(guest):
+    """qemu drops virtio-console output a slow reader misses; the control port must not."""
+    lines = guest.cmd("seq 1 60000", timeout=300).split()
+    assert len(lines) == 60000 and lines[-1] == "60000"
+
+
 def test_scratch_disks_sizes(guest):
     sizes = [int(guest.cmd(f"blockdev --getsize64 {dev}")) for dev in guest.scratch]
     assert sizes == [64 << 20, 32 << 20]

@@ -37,10 +37,12 @@ def test_disks_in_order_with_readonly_flag():
     assert disks[0].find("readonly") is None and disks[1].find("readonly") is not None
 
 
-def test_console_is_logged_and_control_is_a_virtio_console():
+def test_console_is_logged_and_control_is_a_virtio_serial_port():
     devices = _render().find("devices")
     assert devices.find("serial/source").get("path") == "/r/console.log"
-    console = devices.find("console")
-    assert console.get("type") == "unix"
-    assert console.find("target").get("type") == "virtio"
-    assert console.find("source").get("path") == "/r/control.sock"
+    assert devices.find("console") is None  # a virtio console drops what it cannot send
+    channel = devices.find("channel")
+    assert channel.get("type") == "unix"
+    assert channel.find("target").get("type") == "virtio"
+    assert channel.find("target").get("name") == "org.avocado-vexfs.control"
+    assert channel.find("source").get("path") == "/r/control.sock"
