@@ -4,6 +4,8 @@ The headers come from the same Debian package as the guest kernel, so the module
 vermagic matches the guest; gcc on the host is an order of magnitude faster than gcc
 in a TCG guest. Used for VexFS and for our own fixture module.
 """
+import contextlib
+import fcntl
 import os
 import re
 import shlex
@@ -91,6 +93,16 @@ def replace_dir(staging, final):
     return final
 
 
+@contextlib.contextmanager
+def build_lock(out):
+    """Hold ``<out>.lock``: tests running in parallel build one module once, not into
+    the same staging directory at the same time."""
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    with open(out + ".lock", "w", encoding="utf-8") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 def build_cached(module_dir, release, cache=None, what="module"):
     """Build a module dir (cached by its sources and the release); return the .ko paths."""
     import hashlib  # pylint: disable=import-outside-toplevel
@@ -101,16 +113,17 @@ def build_cached(module_dir, release, cache=None, what="module"):
                 sha.update(name.encode() + source.read())
     out = os.path.join(host.cache_dir(cache), "module-builds",
                        f"{what}-{sha.hexdigest()[:16]}")
-    if os.path.isdir(out):
-        return sorted(os.path.join(out, n) for n in os.listdir(out) if n.endswith(".ko"))
-    work = fresh_dir(out + ".src")
-    try:
-        for name in os.listdir(module_dir):
-            if name.endswith((".c", ".h")) or name in ("Kbuild", "Makefile"):
-                shutil.copy(os.path.join(module_dir, name), work)
-        staging = fresh_dir(out + ".tmp")
-        build_module(work, release, staging, os.path.join(staging, "build.log"), what=what)
-        replace_dir(staging, out)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    with build_lock(out):
+        if not os.path.isdir(out):
+            work = fresh_dir(out + ".src")
+            try:
+                for name in os.listdir(module_dir):
+                    if name.endswith((".c", ".h")) or name in ("Kbuild", "Makefile"):
+                        shutil.copy(os.path.join(module_dir, name), work)
+                staging = fresh_dir(out + ".tmp")
+                build_module(work, release, staging, os.path.join(staging, "build.log"),
+                             what=what)
+                replace_dir(staging, out)
+            finally:
+                shutil.rmtree(work, ignore_errors=True)
     return sorted(os.path.join(out, n) for n in os.listdir(out) if n.endswith(".ko"))

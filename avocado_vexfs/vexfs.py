@@ -138,17 +138,19 @@ def build(spec, patches_dir, release, cache=None, jobs=2):
         tree = prepare_tree(spec, patches_dir, work)
         key = f"{source_hash(tree)}-{release}"
         out = os.path.join(host.cache_dir(cache), "vexfs-builds", key)
-        if os.path.exists(os.path.join(out, "mkfs.vexfs")):
+        with kbuild.build_lock(out):
+            if os.path.exists(os.path.join(out, "mkfs.vexfs")):
+                return Build(out)
+            staging = kbuild.fresh_dir(out + ".tmp")
+            log_path = os.path.join(staging, "build.log")
+            kbuild.build_module(os.path.join(tree, MODULE_DIR), release, staging, log_path,
+                                what="vexfs", jobs=jobs)
+            kbuild.run_logged(["gcc", "-O2", "-Wall", "-o",
+                               os.path.join(staging, "mkfs.vexfs"),
+                               os.path.join(tree, MKFS_SOURCE)], log_path,
+                              failure=f"vexfs build failed against {release}")
+            kbuild.replace_dir(staging, out)
             return Build(out)
-        staging = kbuild.fresh_dir(out + ".tmp")
-        log_path = os.path.join(staging, "build.log")
-        kbuild.build_module(os.path.join(tree, MODULE_DIR), release, staging, log_path,
-                            what="vexfs", jobs=jobs)
-        kbuild.run_logged(["gcc", "-O2", "-Wall", "-o", os.path.join(staging, "mkfs.vexfs"),
-                           os.path.join(tree, MKFS_SOURCE)], log_path,
-                          failure=f"vexfs build failed against {release}")
-        kbuild.replace_dir(staging, out)
-        return Build(out)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

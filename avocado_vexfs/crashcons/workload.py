@@ -18,6 +18,7 @@ import posixpath
 import random
 
 from avocado_vexfs.errors import ConfigError
+from avocado_vexfs.params import quick_int
 
 ARITY = {"create": 1, "mkdir": 1, "rmdir": 1, "unlink": 1, "write": 4, "overwrite": 4,
          "append": 3, "truncate": 2, "fallocate": 3, "link": 2, "symlink": 2, "rename": 2,
@@ -104,8 +105,8 @@ class Bounds:
                    names=words("crashcons_names", "foo bar"),
                    setup_bytes=params.get("crashcons_setup_bytes", 8192),
                    seed=params.get("crashcons_seed", 1),
-                   samples=params.get("crashcons_samples", 10),
-                   limit=params.get("crashcons_limit", 0))
+                   samples=quick_int(params, "crashcons_samples", 10),
+                   limit=quick_int(params, "crashcons_limit", 0))
 
 
 class Namespace:
