@@ -16,6 +16,7 @@ def _run(tmp_path, name, baseline_file, mode):
                    "--vt-extra-params", "vcpus=1",
                    "--vt-extra-params", "bench_workloads=small_write",
                    "--vt-extra-params", "bench_runtime=1",
+                   "--vt-extra-params", "bench_repeats=5",
                    "--vt-extra-params", f"bench_baseline_file={baseline_file}",
                    "--vt-extra-params", f"bench_regression={mode}", cfg="level2.cfg")
     with open(results / "latest" / "results.json", encoding="utf-8") as data:
