@@ -55,9 +55,12 @@ def booted_guest(test, params):
             if not guest.session_lost(err):
                 raise
             text = guest.recover_hang()
-            crash = console_verdict.first_crash(text, params, lost_connection=True)
+            crash = console_verdict.first_crash(text, params, lost_connection=True,
+                                                expected_reboots=guest.reboots)
+            # the console watch names a panic or reboot it saw; otherwise it is a hang
+            seen = guest.watch.reason if guest.watch else None
             raise exceptions.TestFail(console_verdict.describe(crash) if crash else
-                                      f"guest hang: {err}") from err
+                                      str(err) if seen else f"guest hang: {err}") from err
         except Exception as err:
             crash = console_verdict.first_crash(guest.console_text(), params,
                                                  expected_reboots=guest.reboots)
