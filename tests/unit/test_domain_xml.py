@@ -46,3 +46,10 @@ def test_console_is_logged_and_control_is_a_virtio_serial_port():
     assert channel.find("target").get("type") == "virtio"
     assert channel.find("target").get("name") == "org.avocado-vexfs.control"
     assert channel.find("source").get("path") == "/r/control.sock"
+
+
+def test_guest_gets_entropy_at_boot():
+    """crng must be ready before the shell: its late static-key patch raced under TCG."""
+    rng = _render().find("devices/rng")
+    assert rng.get("model") == "virtio"
+    assert rng.find("backend").text == "/dev/urandom"
