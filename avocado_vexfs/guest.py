@@ -235,6 +235,11 @@ class Guest:
                 raise GuestError(f"{self.watch.reason} during {command!r}") from err
             raise
 
+    def last_kernel_message(self):
+        """The kernel's last log line: why an insmod or mount just failed, usually."""
+        lines = self.cmd("dmesg | tail -n 3", ok_status=(0, 1)).strip().splitlines()
+        return lines[-1] if lines else "nothing"
+
     def send(self, command):
         self.session.send(command)
 

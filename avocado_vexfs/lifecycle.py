@@ -108,10 +108,8 @@ class Cycler:
         try:
             self.guest.cmd(f"insmod {shlex.quote(self.path)} {args}".strip())
         except GuestCommandError as err:
-            reason = self.guest.cmd("dmesg | tail -n 2", ok_status=(0, 1)).strip()
             raise LifecycleError(f"{where}: insmod failed: {err.output.strip()}; kernel "
-                                 f"says: {reason.splitlines()[-1] if reason else 'nothing'}"
-                                 ) from err
+                                 f"says: {self.guest.last_kernel_message()}") from err
         self.timings["insmod"].append(time.monotonic() - start)
         if not loaded(self.guest, self.name):
             raise LifecycleError(f"{where}: insmod returned 0 but /sys/module/"

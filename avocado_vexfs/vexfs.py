@@ -179,10 +179,9 @@ def load(guest, module_path, params=""):
     try:
         guest.cmd(f"insmod {shlex.quote(module_path)} {params}".strip())
     except GuestCommandError as err:
-        reason = guest.cmd("dmesg | tail -n 3", ok_status=(0, 1)).strip().splitlines()
         raise ModuleLoadError(f"insmod {os.path.basename(module_path)} failed: "
                               f"{err.output.strip() or 'no output'}; kernel says: "
-                              f"{reason[-1] if reason else 'nothing'}") from err
+                              f"{guest.last_kernel_message()}") from err
     return sorted(filesystems(guest) - before)
 
 
