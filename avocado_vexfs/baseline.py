@@ -13,14 +13,22 @@ which a nightly job on one host does not have.
 import datetime
 import fcntl
 import json
+import logging
 import os
 
 from avocado_vexfs.errors import ConfigError
+
+LOG = logging.getLogger(__name__)
 
 FORMAT = "avocado-vexfs-baseline"
 VERSION = 1
 KEY_FIELDS = ("kernel", "vcpus", "memory_mb", "fs_type")
 ENTRY_FIELDS = KEY_FIELDS + ("workload", "params", "metric", "values")
+# beside metrics.json in a bench test's logdir: where and for which guest it measured
+RUN_FILE = "baseline-run.json"
+METRICS_FILE = "metrics.json"
+# a test whose metrics may become baseline: it ran every check and nothing failed
+RECORDABLE_STATUSES = ("PASS", "WARN")
 
 
 class BaselineError(ConfigError):
@@ -119,3 +127,107 @@ class Store:
             same = [e for e in same if str(e.get(field)) == str(guest_key[field])]
         return (f"baseline {self.path} has {workload} with other options than this run's: "
                 f"record one with 'make baseline'")
+
+
+def write_run(logdir, guest_key, store_path, mode):
+    """Write baseline-run.json: what record_job needs to record this test later.
+
+    The nightly decides after the whole job whether a night is clean enough to learn
+    from, so each bench test leaves its guest key and store as data beside its metrics
+    instead of recording them itself.
+    """
+    path = os.path.join(logdir, RUN_FILE)
+    data = {"key": guest_key, "store": os.path.abspath(store_path), "mode": mode,
+            "metrics": METRICS_FILE}
+    with open(path + ".tmp", "w", encoding="utf-8") as handle:
+        json.dump(data, handle, indent=1)
+    os.replace(path + ".tmp", path)
+    return path
+
+
+def read_run(logdir):
+    """baseline-run.json of ``logdir`` as a dict, None when the test wrote none.
+
+    :raises BaselineError: naming the file when it is unreadable or lacks a field
+    """
+    path = os.path.join(logdir, RUN_FILE)
+    if not os.path.isfile(path):
+        return None
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise BaselineError(f"{path} is corrupt ({err}): expected JSON written by the "
+                            f"bench test") from err
+    missing = [f for f in ("key", "store", "mode", "metrics")
+               if not isinstance(data, dict) or f not in data]
+    if missing or not isinstance(data["key"], dict) or \
+            [f for f in KEY_FIELDS if f not in data["key"]]:
+        raise BaselineError(f"{path} lacks {missing or ['a full guest key']}: expected "
+                            f"key ({', '.join(KEY_FIELDS)}), store, mode and metrics")
+    return data
+
+
+def _job_tests(job_dir):
+    """(test, logdir) of each test in the job's results.json; a moved job finds its own
+    copy of the logdir first, as the report does."""
+    from avocado_vexfs.report import jobdir  # pylint: disable=import-outside-toplevel
+    for test in jobdir.load_results(job_dir)["tests"]:
+        logdir = test.get("logdir") or ""
+        local = os.path.join(job_dir, "test-results", os.path.basename(logdir))
+        yield test, local if logdir and os.path.isdir(local) else logdir
+
+
+def _load_metrics(path):
+    """The measured entries of a metrics.json (skipped workloads have no values)."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise BaselineError(f"{path} is unreadable ({err}): expected the bench test's "
+                            f"list of metrics") from err
+    if not isinstance(data, list):
+        raise BaselineError(f"{path} is not a list: expected the bench test's metrics")
+    return [entry for entry in data if isinstance(entry, dict) and "values" in entry]
+
+
+def recordable(test, run):
+    """Why a bench test of a job is not recorded, or None when it should be.
+
+    Only check-mode runs are recorded: a record-mode run already wrote itself, and an
+    off-mode run may have too few repeats for the regression check.
+    """
+    if run["mode"] != "check":
+        return f"bench_regression = {run['mode']}"
+    if test.get("status") not in RECORDABLE_STATUSES:
+        return f"status {test.get('status')}"
+    return None
+
+
+def record_job(job_dir):
+    """Record the metrics of every bench test of a finished job in its baseline store.
+
+    Called by the nightly once the whole night is known to be clean.
+
+    :returns: [(test name, store path, number of metrics recorded)], one per test
+    :raises BaselineError: when a test's run file, its metrics or a store is corrupt
+    """
+    recorded = []
+    for test, logdir in _job_tests(job_dir):
+        run = read_run(logdir) if logdir and os.path.isdir(logdir) else None
+        if run is None:
+            continue
+        name = test.get("name") or os.path.basename(logdir)
+        why_not = recordable(test, run)
+        if why_not:
+            LOG.info("baseline: %s not recorded: %s", name, why_not)
+            continue
+        metrics = _load_metrics(os.path.join(logdir, run["metrics"]))
+        if not metrics:
+            LOG.warning("baseline: %s measured nothing: not recorded", name)
+            continue
+        run_id = f"{os.path.basename(os.path.normpath(job_dir))}/{os.path.basename(logdir)}"
+        count = Store(run["store"]).record(run["key"], metrics, run_id=run_id)
+        LOG.info("baseline: %s: %d metrics recorded in %s", name, count, run["store"])
+        recorded.append((name, run["store"], count))
+    return recorded

@@ -119,8 +119,8 @@ def run_test(state, commit, label):
             runs.append({"status": "ERROR", "fail_reason": str(err), "signature": None})
             verdicts.append((failsig.SKIP, f"infrastructure error: {err}"))
             continue
-        runs.append(outcome.as_dict())
-        verdicts.append(failsig.classify(outcome.status, outcome.signature,
+        runs.append(dict(outcome.as_dict(), signature=failsig.of_outcome(outcome)))
+        verdicts.append(failsig.classify(outcome.status, runs[-1]["signature"],
                                          state.reference, outcome.fail_reason))
         if verdicts[-1][0] == failsig.BAD or (state.reference is None
                                               and runs[-1]["status"] == "FAIL"):

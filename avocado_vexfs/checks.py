@@ -26,7 +26,7 @@ _ERRNO_NUMBER = re.compile(r"\[Errno (\d+)\][^:;,]*")
 _STRERROR = re.compile(r"\b(E[A-Z0-9]{2,}) \([A-Za-z][A-Za-z ,'/-]*\)")
 _HEX = re.compile(r"\b0x[0-9a-fA-F]+\b")
 _DIGEST = re.compile(r"\b[0-9a-f]{8,}\b")
-_NUMBER = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w.]*\w)")
+_NUMBER = re.compile(r"(?<![\w.-])-?\d+(?:\.\d+)?(?![\w.]*\w)")
 _SUBCHECK = re.compile(r"^([A-Za-z_][\w.+-]*(?: [a-z_][\w.+-]*)?): (.+)$", re.S)
 
 

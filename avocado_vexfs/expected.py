@@ -156,8 +156,10 @@ def judge(results, entries, release=None):
                      [p for p in results.problems if p.known is not None], not_seen)
 
 
-def _summary(problems):
-    shown = [p.signature for p in problems[:SUMMARY_LIMIT]]
+def _summary(problems, text=False):
+    """Signatures (or, for new problems, the check and its whole text) joined by '; '."""
+    shown = [(f"{p.check}: {p.text}"[:300] if text else p.signature)
+             for p in problems[:SUMMARY_LIMIT]]
     more = len(problems) - SUMMARY_LIMIT
     return "; ".join(shown) + (f"; ... {more} more" if more > 0 else "")
 
@@ -191,7 +193,8 @@ def report(test, params, results, release=None):
         test.fail(f"{results.suite}: no check ran")
     if verdict.new:
         known = f"; known: {_summary(verdict.known)}" if verdict.known else ""
-        test.fail(f"{len(verdict.new)} new problems: {_summary(verdict.new)}{known}")
+        test.fail(f"{len(verdict.new)} new problem{'s' if len(verdict.new) > 1 else ''}: "
+                  f"{_summary(verdict.new, text=True)}{known}")
     if verdict.known:
         reasons = []
         for problem in verdict.known:

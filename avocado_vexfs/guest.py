@@ -201,6 +201,22 @@ class Guest:
         with open(self.console_log, "rb") as log:
             return log.read().decode("utf-8", errors="replace")
 
+    def settled_console_text(self, quiet=0.5, limit=3.0):
+        """The console once it stopped growing for ``quiet`` s (at most ``limit`` s).
+
+        A command that triggered an oops can return before the kernel has finished
+        printing it on the slow serial port; a verdict read too early misses the crash.
+        """
+        deadline = time.monotonic() + limit
+        text = self.console_text()
+        while time.monotonic() < deadline:
+            time.sleep(quiet)
+            newer = self.console_text()
+            if newer == text:
+                break
+            text = newer
+        return text
+
     def wait_for_console(self, marker, timeout, what="marker", start_offset=0):
         """Wait until ``marker`` appears on the console after ``start_offset``."""
         deadline = time.monotonic() + timeout

@@ -49,7 +49,8 @@ def plan(job, test):
     if recorded.get("fs_type") == "vexfs" and not recorded.get("vexfs_src"):
         warnings.append("the job took VEXFS_SRC from the environment: set it the same")
     argv = vtrun.command(job.vt_config, test["name"], extra)
-    original = vtrun.Outcome(job.path, test, recorded).as_dict()
+    first = vtrun.Outcome(job.path, test, recorded)
+    original = dict(first.as_dict(), signature=failsig.of_outcome(first))
     original.update({k: v for k, v in jobdir.facts(test).items() if k in FACT_NAMES})
     return {"test": test["name"], "job": job.id, "job_dir": job.path,
             "command": make_command(job, test), "avocado": vtrun.shell(argv, job.pwd),
@@ -92,8 +93,12 @@ def write_for_job(job_dir):
 
 
 def compare(original, outcome, facts):
-    """How a re-run relates to the original: same failure, and which facts changed."""
-    same = outcome.signature == original.get("signature")
+    """How a re-run relates to the original: same failure, and which facts changed.
+
+    The failure is compared by failsig.of_outcome: a crash title, else the failing
+    checks' signatures (checks.json), else the normalized fail reason.
+    """
+    same = failsig.of_outcome(outcome) == original.get("signature")
     changed = [f"{name} was {original.get(name)}, now {facts.get(name)}"
                for name in FACT_NAMES
                if original.get(name) and facts.get(name) and original[name] != facts[name]]
@@ -112,7 +117,8 @@ def reproduce(job, test, timeout=3600, results_dir=None):
     new_test = jobdir.Job(outcome.job_dir).tests[0]
     facts = {k: v for k, v in jobdir.facts(new_test).items() if k in FACT_NAMES}
     same, changed = compare(entry["original"], outcome, facts)
-    run = dict(outcome.as_dict(), matches=same, changed=changed,
+    run = dict(outcome.as_dict(), signature=failsig.of_outcome(outcome), matches=same,
+               changed=changed,
                when=datetime.datetime.now().isoformat(timespec="seconds"), **facts)
     data = load(job.path)
     data["tests"][test["name"]]["runs"].append(run)

@@ -53,6 +53,7 @@ def booted_guest(test, params):
             yield guest
         except GuestError as err:
             if not guest.session_lost(err):
+                _crash_wins(guest, params, err)
                 raise
             text = guest.recover_hang()
             crash = console_verdict.first_crash(text, params, lost_connection=True,
@@ -62,10 +63,7 @@ def booted_guest(test, params):
             raise exceptions.TestFail(console_verdict.describe(crash) if crash else
                                       str(err) if seen else f"guest hang: {err}") from err
         except Exception as err:
-            crash = console_verdict.first_crash(guest.console_text(), params,
-                                                 expected_reboots=guest.reboots)
-            if crash:
-                raise exceptions.TestFail(console_verdict.describe(crash)) from err
+            _crash_wins(guest, params, err)
             raise
         crash = console_verdict.first_crash(guest.console_text(), params,
                                                  expected_reboots=guest.reboots)
@@ -80,6 +78,26 @@ def booted_guest(test, params):
         raise
     finally:
         guest.cleanup()
+
+
+def _symptom(err):
+    text = str(err).strip()
+    return text.splitlines()[0][:300] if text else type(err).__name__
+
+
+def _crash_wins(guest, params, err):
+    """Raise the console's crash as the verdict, the body's error after it as symptom.
+
+    Whatever the test body raised (a failed command, a failed check, a cancel), an
+    oops, WARNING or lockup on the console is the cause. The console is read once it
+    has settled, because the kernel may still be printing the oops when the command
+    that triggered it has already returned.
+    """
+    text = guest.settled_console_text()
+    crash = console_verdict.first_crash(text, params, expected_reboots=guest.reboots)
+    if crash:
+        raise exceptions.TestFail(f"{console_verdict.describe(crash)}; then: "
+                                  f"{_symptom(err)}") from err
 
 
 def guest_release(config):

@@ -13,7 +13,7 @@ def _cmd_diff(args):
     result = diff.compare(jobdir.resolve(args.old), jobdir.resolve(args.new),
                           threshold=args.threshold / 100.0)
     print(diff.render_text(result))
-    return 1 if result["new_failures"] else 0
+    return 1 if result["new_failures"] or diff.unknown_new_signatures(result) else 0
 
 
 def _cmd_bundle(args):
@@ -31,8 +31,9 @@ def add_parsers(sub):
     report = sub.add_parser("report", help="(re)build report.html for a job")
     report.add_argument("job", nargs="?", default="",
                         help="job dir or id or 'latest' (default)")
-    diff_cmd = sub.add_parser("diff", help="new failures, fixes, crash and metric changes "
-                                           "between two jobs")
+    diff_cmd = sub.add_parser("diff", help="new failures, fixes, crash, check signature "
+                                           "and metric changes between two jobs (exit 1 on "
+                                           "a new failure or a new unknown check problem)")
     diff_cmd.add_argument("old", help="job dir or id (before)")
     diff_cmd.add_argument("new", help="job dir or id (after)")
     diff_cmd.add_argument("--threshold", type=float, default=10.0,

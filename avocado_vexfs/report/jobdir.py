@@ -12,7 +12,8 @@ RESULTS = "results.json"
 ARTIFACTS = (("console log", "console.log"), ("dmesg", "dmesg.txt"),
              ("control shell", "session.log"), ("debug log", "debug.log"),
              ("build log", "vexfs-build.log"), ("build log", "module-build.log"),
-             ("workload JSON", "metrics.json"), ("retries", "infra-retries.json"))
+             ("workload JSON", "metrics.json"), ("retries", "infra-retries.json"),
+             ("check results", "checks.json"))
 _STEP_RE = re.compile(r"^(?P<title>.*?) \(during step (?P<step>[^)]+)\)$")
 _KMSG_RE = re.compile(r"^\s*\[\s*\d+\.\d+\]")
 
@@ -79,6 +80,74 @@ def console_crash(console_path):
     return (crash.title, crash.type, crash.step) if crash else None
 
 
+def _entry(item):
+    """A known-failure entry with every field the report shows (a string, maybe empty)."""
+    return {key: str(item.get(key) or "") for key in ("pattern", "reason", "reported",
+                                                      "kernel")}
+
+
+def _problem(item):
+    """One problem of checks.json as the report shows it; None when it is not one."""
+    if not isinstance(item, dict) or not isinstance(item.get("signature"), str):
+        return None
+    known = _entry(item["known"]) if isinstance(item.get("known"), dict) else None
+    return {"check": str(item.get("check", "")), "signature": item["signature"],
+            "text": str(item.get("text", "")), "known": known}
+
+
+def checks_view(data):
+    """checks.json data as the report and the diff read it: new problems apart from known.
+
+    :returns: dict with ``checks`` [{check, status, notes}], ``new`` and ``known``
+              [problem], ``not_seen`` [entry] and ``notes`` [(check, note)]
+    :raises ValueError: when ``data`` is not checks.json's shape
+    """
+    if not isinstance(data, dict) or not isinstance(data.get("checks"), list):
+        raise ValueError("checks.json has no 'checks' list")
+    view = {"suite": str(data.get("suite", "")), "checks": [], "new": [], "known": [],
+            "not_seen": [_entry(e) for e in data.get("not_seen") or []
+                         if isinstance(e, dict)],
+            "notes": [], "kernel": data.get("kernel") or "",
+            "expected_file": data.get("expected_file") or ""}
+    for check in data["checks"]:
+        if not isinstance(check, dict):
+            continue
+        name = str(check.get("check", ""))
+        notes = [str(n) for n in check.get("notes") or []]
+        view["checks"].append({"check": name, "status": str(check.get("status", "")),
+                               "notes": notes})
+        view["notes"] += [(name, note) for note in notes]
+        for problem in filter(None, map(_problem, check.get("problems") or [])):
+            view["known" if problem["known"] else "new"].append(problem)
+    return view
+
+
+def load_checks(logdir):
+    """(checks_view of the test's checks.json or None, error line or "")."""
+    path = os.path.join(logdir, "checks.json")
+    if not os.path.isfile(path):
+        return None, ""
+    data, error = _read_json(path)
+    if error:
+        return None, error
+    try:
+        return checks_view(data), ""
+    except ValueError as err:
+        return None, str(err)
+
+
+def checks_summary(tests):
+    """Job-level counts of the per-check results: new problems, known, not seen, notes."""
+    with_checks = [t for t in tests if t.get("checks")]
+    return {"tests": len(with_checks),
+            "new": sum(len(t["checks"]["new"]) for t in with_checks),
+            "known": sum(len(t["checks"]["known"]) for t in with_checks),
+            "not_seen": sum(len(t["checks"]["not_seen"]) for t in with_checks),
+            "notes": sum(len(t["checks"]["notes"]) for t in with_checks),
+            "new_list": [(t["name"], p["signature"]) for t in with_checks
+                         for p in t["checks"]["new"]]}
+
+
 def write_dmesg(console_path, out_path):
     """The kernel's own lines of a console log (the guest's dmesg, as the console kept it)."""
     with open(console_path, encoding="utf-8", errors="replace") as src, \
@@ -105,7 +174,8 @@ def entry_for(job_dir, test, light=False):
     entry = {"id": test.get("id", ""), "name": test.get("name", ""),
              "status": test.get("status") or "UNKNOWN", "reason": title, "step": step,
              "time": test.get("time_elapsed") or 0, "logdir": logdir, "links": [],
-             "crash": None, "retries": [], "metrics": [], "flaky": False, "notes": []}
+             "crash": None, "retries": [], "metrics": [], "flaky": False, "notes": [],
+             "checks": None}
     if not logdir:
         return entry
     console = os.path.join(logdir, "console.log")
@@ -130,6 +200,10 @@ def entry_for(job_dir, test, light=False):
     if error:
         entry["notes"].append(error)
     entry["flaky"] = bool(entry["retries"]) and entry["status"] == "PASS"
+    if "checks.json" in seen:
+        entry["checks"], error = load_checks(logdir)
+        if error:
+            entry["notes"].append(error)
     if "metrics.json" in seen:
         metrics, error = _read_json(os.path.join(logdir, "metrics.json"))
         if error or not isinstance(metrics, list):
@@ -161,7 +235,7 @@ def load_job(job_dir, light=False):
             "verdict": "FAIL" if bad else ("PASS" if counts.get("PASS") else "NO PASS"),
             "flaky": [t["name"] for t in tests if t["flaky"]],
             "retries": sum(len(t["retries"]) for t in tests),
-            "repro": repro_commands(repro),
+            "repro": repro_commands(repro), "checks": checks_summary(tests),
             "cmdline": _command_line(os.path.join(job_dir, "jobdata", "cmdline"))}
 
 

@@ -3,17 +3,23 @@
 Registered in setup.py under ``avocado.plugins.init`` and ``avocado.plugins.result``.
 The result plugin renders from Avocado's own JSON rendering of the job result (the same
 dict as results.json), so the report does not depend on the json plugin running first.
+It runs at a lower priority than Avocado's own result plugins so that results.xml exists
+when it adds each test's per-check lines to it (report/xunit.py says why).
 """
 import os
 
+from avocado.core.extension_manager import PluginPriority
 from avocado.core.output import LOG_UI
 from avocado.core.plugin_interfaces import Init, Result
 from avocado.core.settings import settings
+from avocado.core.test_id import TestID
 from avocado.plugins.jsonresult import JSONResult
 
 from avocado_vexfs import settings as vexfs_settings
 from avocado_vexfs.errors import VexfsError
-from avocado_vexfs.report import html, jobdir
+from avocado_vexfs.report import html, jobdir, xunit
+
+XUNIT_FILE = "results.xml"
 
 SECTION = "job.run.result.vexfs_html"
 
@@ -40,9 +46,13 @@ class VexfsReport(Result):
 
     name = "vexfs_html"
     description = "avocado-vexfs HTML report (crash titles, steps, logs, benchmarks)"
+    priority = PluginPriority.LOW
 
     def render(self, result, job):
-        if not job.config.get(f"{SECTION}.enabled", True) or not result.tests_total:
+        if not result.tests_total:
+            return
+        self.annotate_xunit(result, job)
+        if not job.config.get(f"{SECTION}.enabled", True):
             return
         path = os.path.join(job.logdir, jobdir.RESULTS)
         if not os.path.isfile(path):
@@ -54,3 +64,22 @@ class VexfsReport(Result):
             LOG_UI.error("avocado-vexfs report: not written: %s", err)
             return
         LOG_UI.info("VEXFS REPORT: %s", report)
+
+    @staticmethod
+    def annotate_xunit(result, job):
+        """Per-check lines into the job's results.xml, when the xunit plugin wrote one."""
+        path = os.path.join(job.logdir, XUNIT_FILE)
+        if not os.path.isfile(path):
+            return
+        tests = [{"name": _xunit_name(t.get("name")), "status": t.get("status"),
+                  "fail_reason": str(t.get("fail_reason") or ""),
+                  "logdir": t.get("logdir")}
+                 for t in result.tests]
+        xunit.annotate(path, tests)
+
+
+def _xunit_name(test_id):
+    """The testcase name Avocado's xunit plugin writes for a test (name and variant)."""
+    if isinstance(test_id, TestID):
+        return f"{test_id.name}{test_id.str_variant}"
+    return str(test_id)

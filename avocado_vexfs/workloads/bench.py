@@ -50,21 +50,40 @@ def checked(metrics, patterns):
 
 
 def judge(store, guest_key, metrics, patterns, threshold=0.10, runs=3):
-    """Verdicts of the checked metrics against the store, and lines for what has none.
+    """Verdicts of the checked metrics against the store, and why others have none.
 
-    :returns: (list of (entry, Verdict), list of one-line notes about missing baselines)
+    :returns: (list of (entry, Verdict), {workload: one-line reason it has no baseline})
     """
     entries = store.load()
-    verdicts, notes = [], []
+    verdicts, missing = [], {}
     for entry in checked(metrics, patterns):
         values = store.lookup(guest_key, entry["workload"], entry["params"],
                               entry["metric"], runs=runs, entries=entries)
         if not values:
-            note = store.explain_missing(guest_key, entry["workload"], entries=entries)
-            if note not in notes:
-                notes.append(note)
+            missing.setdefault(entry["workload"], store.explain_missing(
+                guest_key, entry["workload"], entries=entries))
             continue
-        verdict = stats.compare(f"{entry['workload']} {entry['metric']}", values,
-                                entry["values"], entry["higher_is_better"], threshold)
+        verdict = stats.compare(entry["metric"], values, entry["values"],
+                                entry["higher_is_better"], threshold)
         verdicts.append((entry, verdict))
-    return verdicts, notes
+    return verdicts, missing
+
+
+def add_checks(results, verdicts, missing):
+    """Put the verdicts into ``results`` (a checks.Checks), one check per workload.
+
+    A regression is a problem whose signature is ``<workload>/<metric>: regression``
+    (the numbers stay in its text only); a metric too noisy to judge, or a workload with
+    no baseline, is a note: visible in the verdict (WARN) without failing it, because
+    nothing was compared.
+    """
+    for entry, verdict in verdicts:
+        workload, metric = entry["workload"], entry["metric"]
+        if verdict.verdict == stats.REGRESSION:
+            results.add(workload, [verdict.describe()], key=f"{metric}: {verdict.verdict}")
+            continue
+        results.add(workload, [])
+        if verdict.verdict == stats.TOO_NOISY:
+            results.note(workload, verdict.describe())
+    for workload, reason in missing.items():
+        results.note(workload, reason)

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from avocado_vexfs import baseline
+from avocado_vexfs import baseline, checks
 from avocado_vexfs.errors import ConfigError
 from avocado_vexfs.workloads import bench, spec
 
@@ -57,15 +57,55 @@ def test_record_never_touches_a_corrupt_file(tmp_path):
     assert path.read_text() == "{half"
 
 
-def test_judge_flags_a_regression_and_notes_missing(tmp_path):
+def test_judge_flags_a_regression_and_explains_missing(tmp_path):
     store = baseline.Store(str(tmp_path / "bench.json"))
     store.record(KEY, METRICS, run_id="r")
     slow = [dict(METRICS[0], values=[80, 81, 79, 82, 80]),
             dict(METRICS[0], workload="metadata", metric="create_rate")]
-    verdicts, notes = bench.judge(store, KEY, slow, ["*_bw", "*_rate"])
+    verdicts, missing = bench.judge(store, KEY, slow, ["*_bw", "*_rate"])
     assert [v.verdict for _e, v in verdicts] == ["regression"]
-    assert notes == [(f"no baseline for metadata in {store.path}: record one with "
-                      f"'make baseline'")]
+    assert missing == {"metadata": (f"no baseline for metadata in {store.path}: record "
+                                    f"one with 'make baseline'")}
+
+
+def _checks(tmp_path, new_metrics):
+    store = baseline.Store(str(tmp_path / "bench.json"))
+    store.record(KEY, METRICS, run_id="r")
+    results = checks.Checks("bench")
+    bench.add_checks(results, *bench.judge(store, KEY, new_metrics, ["*_bw", "*_rate"]))
+    return results
+
+
+def test_a_regression_is_a_problem_with_a_signature_free_of_numbers(tmp_path):
+    results = _checks(tmp_path, [dict(METRICS[0], values=[80, 81, 79, 82, 80])])
+    assert [p.signature for p in results.problems] == ["bench.small_write/write_bw: regression"]
+    assert results.problems[0].text.startswith("write_bw: regression: performance 0.8")
+    assert results.notes == {}
+
+
+def test_no_change_passes_and_a_missing_baseline_is_a_visible_note(tmp_path):
+    results = _checks(tmp_path, [METRICS[0], dict(METRICS[0], workload="metadata",
+                                                  metric="create_rate")])
+    assert results.problems == []
+    assert results.ran == ["bench.small_write", "bench.metadata"]
+    assert list(results.notes) == ["bench.metadata"]
+    assert results.notes["bench.metadata"][0].startswith("no baseline for metadata in ")
+
+
+def test_a_metric_too_noisy_to_judge_is_a_note_not_a_pass(tmp_path):
+    results = _checks(tmp_path, [dict(METRICS[0], values=[20, 300, 90, 200, 40])])
+    assert results.problems == []
+    assert "too noisy" in results.notes["bench.small_write"][0]
+
+
+def test_run_file_round_trip_and_corrupt_file(tmp_path):
+    baseline.write_run(str(tmp_path), KEY, "rel/bench.json", "check")
+    run = baseline.read_run(str(tmp_path))
+    assert run["key"] == KEY and run["mode"] == "check" and os.path.isabs(run["store"])
+    assert baseline.read_run(str(tmp_path / "none")) is None
+    (tmp_path / baseline.RUN_FILE).write_text("{half")
+    with pytest.raises(baseline.BaselineError, match=r"baseline-run.json is corrupt"):
+        baseline.read_run(str(tmp_path))
 
 
 PARAMS = {"bench_workloads": "small_write meta", "bench_runtime": "2",

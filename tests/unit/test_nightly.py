@@ -1,9 +1,12 @@
 """The nightly job's suites (on the repo's real cfg files) and its baseline step."""
 import importlib.util
+import json
 import logging
 import os
 
 import pytest
+
+from avocado_vexfs import baseline
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -25,12 +28,78 @@ def test_nightly_runs_level2_whole_and_level3_quick_on_the_default_guest():
         assert "quick=yes" in suites["level3"]["vt.extra_params"]
 
 
-def test_nightly_baseline_update_says_todo_when_the_store_has_no_job_recorder(caplog):
+def _job(tmp_path, tests):
+    """A finished job dir: results.json and, per test, the files a bench test leaves."""
+    job = tmp_path / "job-1"
+    for name, status, run in tests:
+        logdir = job / "test-results" / name
+        logdir.mkdir(parents=True)
+        if run is not None:
+            (logdir / "metrics.json").write_text(json.dumps(
+                METRICS + [{"workload": "seq_read", "skipped": "over the limit"}]))
+            baseline.write_run(str(logdir), KEY, run[0], run[1])
+    (job / "results.json").write_text(json.dumps({"tests": [
+        {"name": name, "status": status, "logdir": str(job / "test-results" / name)}
+        for name, status, _run in tests]}))
+    return str(job)
+
+
+KEY = baseline.key("6.12.117+deb12-cloud-amd64", 1, 2048, "ext4")
+METRICS = [{"workload": "small_write", "params": "bs=4k rw=write", "metric": "write_bw",
+            "unit": "KiB/s", "higher_is_better": True, "values": [100, 101, 99, 100, 102]}]
+
+
+def test_a_clean_night_records_each_check_mode_bench_test_in_its_store(tmp_path, caplog):
     nightly = load_nightly()
-    import avocado_vexfs.baseline as baseline  # pylint: disable=import-outside-toplevel
+    store = str(tmp_path / "store" / "bench.json")
+    other = str(tmp_path / "other.json")
+    job = _job(tmp_path, [
+        ("1-bench.short", "WARN", (store, "check")),     # no baseline yet: a note
+        ("2-bench.short", "PASS", (other, "check")),
+        ("3-bench.short", "PASS", (store, "record")),    # recorded itself already
+        ("4-boot", "PASS", None),
+    ])
     caplog.set_level(logging.INFO)
-    done = nightly.update_baseline("/nonexistent-job")
-    if hasattr(baseline, "record_job"):
-        pytest.skip("avocado_vexfs.baseline.record_job exists: the e2e nightly covers it")
-    assert done is False
-    assert "TODO baseline not updated" in caplog.text
+    assert nightly.update_baseline(job) == 2
+    entries = baseline.Store(store).load()
+    assert [(e["workload"], e["metric"], e["values"], e["run"]) for e in entries] == [
+        ("small_write", "write_bw", [100, 101, 99, 100, 102], "job-1/1-bench.short")]
+    assert baseline.Store(store).lookup(KEY, "small_write", "bs=4k rw=write",
+                                        "write_bw") == [100.0, 101.0, 99.0, 100.0, 102.0]
+    assert len(baseline.Store(other).load()) == 1
+    assert "3-bench.short not recorded: bench_regression = record" in caplog.text
+
+
+def test_a_night_without_bench_tests_says_the_baseline_is_unchanged(tmp_path, caplog):
+    nightly = load_nightly()
+    caplog.set_level(logging.INFO)
+    assert nightly.update_baseline(_job(tmp_path, [("1-boot", "PASS", None)])) == 0
+    assert "baseline unchanged: no bench test measured" in caplog.text
+
+
+def test_a_corrupt_run_file_is_one_line_and_records_nothing(tmp_path):
+    nightly = load_nightly()
+    store = tmp_path / "bench.json"
+    job = _job(tmp_path, [("1-bench.short", "PASS", (str(store), "check"))])
+    run_file = os.path.join(job, "test-results", "1-bench.short", baseline.RUN_FILE)
+    with open(run_file, "w", encoding="utf-8") as handle:
+        handle.write('{"key": {}}')
+    with pytest.raises(baseline.BaselineError, match=r"baseline-run.json lacks"):
+        nightly.update_baseline(job)
+    assert not store.exists()
+
+
+def _loaded(*statuses, flaky=()):
+    return {"tests": [{"status": s} for s in statuses], "flaky": list(flaky)}
+
+
+@pytest.mark.parametrize("job_status, loaded, clean", [
+    (0, _loaded("PASS", "WARN", "CANCEL", "SKIP"), True),
+    (1, _loaded("PASS", "FAIL"), False),
+    (1, _loaded("PASS", "ERROR"), False),
+    (8, _loaded("PASS", "INTERRUPTED"), False),
+    (0, _loaded("PASS", flaky=["boot"]), False),
+    (0, _loaded(), False),
+])
+def test_only_a_clean_night_may_teach_the_baseline(job_status, loaded, clean):
+    assert load_nightly().is_clean(job_status, loaded) is clean

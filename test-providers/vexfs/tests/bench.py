@@ -4,7 +4,7 @@ import os
 
 from virttest import error_context
 
-from avocado_vexfs import baseline, expected
+from avocado_vexfs import baseline, checks, expected
 from avocado_vexfs.vt import booted_guest, build_filesystem, format_and_mount
 from avocado_vexfs.workloads import bench, spec
 
@@ -12,6 +12,18 @@ from avocado_vexfs.workloads import bench, spec
 def _store(params):
     path = params.get("bench_baseline_file") or "results/baselines/bench.json"
     return baseline.Store(path if os.path.isabs(path) else os.path.join(expected.REPO, path))
+
+
+def _judge(test, params, store, guest_key, metrics, results):
+    """Compare the checked metrics with the baseline; regressions and gaps into results."""
+    error_context.context("compare with the baseline", test.log.info)
+    patterns = str(params.get("bench_check_metrics", "*_bw *_rate")).split()
+    verdicts, missing = bench.judge(store, guest_key, metrics, patterns,
+                                    threshold=float(params.get("bench_threshold", 0.10)),
+                                    runs=int(params.get("bench_baseline_runs", 3)))
+    for entry, verdict in verdicts:
+        test.log.info("%s %s", entry["workload"], verdict.describe())
+    bench.add_checks(results, verdicts, missing)
 
 
 @error_context.context_aware
@@ -22,10 +34,14 @@ def run(test, params, env):
     1) for vexfs: build and load the module; mkfs and mount the scratch disk
     2) run every workload bench_repeats times, dropping caches before each run; a
        workload whose files exceed fs_max_file_kb is skipped with the limit as reason
-    3) write metrics.json (every repetition) into the test's logdir
+       (a note: the test ends WARN, not PASS)
+    3) write metrics.json (every repetition) and baseline-run.json (guest key, store,
+       mode: what the nightly needs to record this run later) into the test's logdir
     4) bench_regression = record: add the run to the baseline store;
        check: compare each checked metric to the baseline (ratio of medians, bootstrap
-       interval, Mann-Whitney); a regression fails the test naming metric and numbers
+       interval, Mann-Whitney): a regression is a problem ``bench.<workload>/<metric>:
+       regression``; a metric with no baseline or too noisy to judge is a note (WARN);
+       off: a note that nothing was compared
     """
     mode = params.get("bench_regression", "check")
     if mode not in ("check", "record", "off"):
@@ -40,6 +56,7 @@ def run(test, params, env):
     mountpoint = params.get("mountpoint", "/mnt/test")
     runtime = int(spec.param(params, "bench_runtime", 2))
     test.log.info("%d workloads x %d repeats, ~%ds each", len(specs), repeats, runtime)
+    results = checks.Checks("bench")
     with booted_guest(test, params) as guest:
         format_and_mount(test, guest, filesystem, mountpoint)
         error_context.context("run the workloads", test.log.info)
@@ -49,25 +66,17 @@ def run(test, params, env):
         guest_key = baseline.key(guest.kernel["release"], guest.config.vcpus,
                                  guest.config.memory_mb, filesystem.name)
     path = collector.write(test.logdir)
+    baseline.write_run(test.logdir, guest_key, store.path, mode)
     metrics = collector.as_list()
     test.whiteboard = json.dumps({"metrics": os.path.basename(path), "key": guest_key})
-    for reason in collector.skipped.values():
-        test.log.warning("workload not run: %s", reason)
+    for workload, reason in collector.skipped.items():
+        results.note(workload, f"not run: {reason}")
     if mode == "record":
         count = store.record(guest_key, metrics, run_id=os.path.basename(test.logdir))
         test.log.info("recorded %d metrics in baseline %s", count, store.path)
-        return
-    if mode == "off":
-        return
-    error_context.context("compare with the baseline", test.log.info)
-    patterns = str(params.get("bench_check_metrics", "*_bw *_rate")).split()
-    verdicts, notes = bench.judge(store, guest_key, metrics, patterns,
-                                  threshold=float(params.get("bench_threshold", 0.10)),
-                                  runs=int(params.get("bench_baseline_runs", 3)))
-    for note in notes:
-        test.log.warning("%s", note)
-    for _entry, verdict in verdicts:
-        test.log.info("%s", verdict.describe())
-    regressions = [v.describe() for _e, v in verdicts if v.verdict == "regression"]
-    if regressions:
-        test.fail(f"{len(regressions)} performance regressions: {'; '.join(regressions)}")
+        results.add("record", [])
+    elif mode == "off":
+        results.note("regression", "not compared with a baseline (bench_regression = off)")
+    else:
+        _judge(test, params, store, guest_key, metrics, results)
+    expected.report(test, params, results, release=guest_key["kernel"])

@@ -1,7 +1,7 @@
 """I/O fault injection: the filesystem must return errors, never oops, hang or lie."""
 from virttest import error_context
 
-from avocado_vexfs import expected, faults
+from avocado_vexfs import checks, expected, faults
 from avocado_vexfs.crashcons.explorer import missing_modules
 from avocado_vexfs.vt import booted_guest, build_filesystem, load_filesystem
 
@@ -22,7 +22,8 @@ def run(test, params, env):
     """
     filesystem = build_filesystem(test, params)
     kinds = params.get("fault_kinds", "error_writes").split()
-    problems = []
+    results = checks.Checks("fault_injection")
+    results.plan(*kinds)
     with booted_guest(test, params) as guest:
         load_filesystem(test, guest, filesystem)
         needed = [("scsi_debug" if kind == "medium_error" else "dm-flakey")
@@ -35,5 +36,5 @@ def run(test, params, env):
             error_context.context(f"fault {kind}", test.log.info)
             run_ = faults.run_fault(guest, filesystem, kind, params)
             test.log.info("%s", run_.summary())
-            problems += run_.problems
-    expected.report(test, params, problems, what="fault injection")
+            results.add(kind, run_.problems)
+    expected.report(test, params, results, release=guest.kernel["release"])

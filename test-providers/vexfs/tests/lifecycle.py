@@ -1,7 +1,7 @@
 """insmod/rmmod cycles of the module under test: use counts, taint, busy rmmod, console."""
 from virttest import error_context
 
-from avocado_vexfs import lifecycle, vexfs
+from avocado_vexfs import checks, expected, lifecycle, vexfs
 from avocado_vexfs.lifecycle import LifecycleError
 from avocado_vexfs.vt import (booted_guest, build_filesystem, build_fixture,
                               quick_int)
@@ -36,27 +36,36 @@ def run(test, params, env):
     built = build_fixture(test, params) if fixture else None
     count = quick_int(params, "lifecycle_cycles", 10)
     args = params.get("module_args", "")
+    results = checks.Checks("lifecycle")
+    results.plan("cycles", "busy_rmmod", "rmmod_after_busy")
     with booted_guest(test, params) as guest:
         path, hold, release = _module_in_guest(params, guest, filesystem, built)
         cycler = lifecycle.Cycler(guest, path, params)
+        step = "cycles"
         try:
             error_context.context(f"{count} insmod/rmmod cycles of {cycler.name}",
                                   test.log.info)
             cycler.cycles(count, args)
+            results.add(step)
+            step = "busy_rmmod"
             error_context.context("rmmod while in use", test.log.info)
             before = vexfs.filesystems(guest)
             cycler.insmod("busy", args)
             if filesystem.name == "vexfs":
                 registered = sorted(vexfs.filesystems(guest) - before)
                 if len(registered) != 1:
-                    test.fail(f"insmod {cycler.name} registered fs types "
-                              f"{registered or 'none'}: expected exactly one")
+                    raise LifecycleError(f"insmod {cycler.name} registered fs types "
+                                         f"{registered or 'none'}: expected exactly one")
                 hold = hold.format(fstype=registered[0])
             refused = cycler.refuse_busy_rmmod(hold, release)
             test.log.info("rmmod while in use refused: %s", refused)
+            results.add(step)
+            step = "rmmod_after_busy"
             cycler.rmmod("after busy")
+            results.add(step)
         except LifecycleError as err:
-            test.fail(str(err))
+            results.add(step, [str(err)])
         for step, seconds in cycler.timings.items():
             test.log.info("%s: %d times, median %.3fs", step, len(seconds),
                           sorted(seconds)[len(seconds) // 2])
+    expected.report(test, params, results, release=guest.kernel["release"])

@@ -1,7 +1,7 @@
 """mkfs options, mount/umount cycles, remount ro/rw, statfs, and mounts that must fail."""
 from virttest import error_context
 
-from avocado_vexfs import expected, mountcheck
+from avocado_vexfs import checks, expected, mountcheck
 from avocado_vexfs.errors import GuestCommandError
 from avocado_vexfs.vt import booted_guest, build_filesystem, load_filesystem
 
@@ -15,17 +15,18 @@ def run(test, params, env):
        remount (ro refuses writes, rw writes), statfs (f_type = statfs_magic, sizes and
        counts, a write uses space), negative (zeroed, garbage, truncated and wrong-type
        devices: mount must refuse each, without an oops)
-    2) problems of every check are reported together (cfg/expected applies); a crash
+    2) each check's problems are judged by signature (cfg/expected/<fs>.txt); a crash
        fails the test with the check it happened in
     """
     filesystem = build_filesystem(test, params)
     mountpoint = params.get("mountpoint", "/mnt/test")
-    checks = mountcheck.checks_for(params)
-    problems = []
+    checks_ = mountcheck.checks_for(params)
+    results = checks.Checks("mkfs_mount")
+    results.plan(*(name for name, _check in checks_))
     with booted_guest(test, params) as guest:
         load_filesystem(test, guest, filesystem)
         device = guest.scratch[0]
-        for name, check in checks:
+        for name, check in checks_:
             error_context.context(f"mkfs/mount check {name}", test.log.info)
             guest.mark_step(f"mkfs_mount {name}")
             try:
@@ -35,5 +36,5 @@ def run(test, params, env):
                 guest.status_output(f"umount {mountpoint}")
             for problem in found:
                 test.log.warning("%s", problem)
-            problems += found
-    expected.report(test, params, problems, what="mkfs/mount")
+            results.add(name, found)
+    expected.report(test, params, results, release=guest.kernel["release"])

@@ -1,23 +1,22 @@
 """A file tree with a subdirectory survives umount/mount, module reload and reboot."""
 from virttest import error_context
 
-from avocado_vexfs import datacheck, expected, vexfs
+from avocado_vexfs import checks, datacheck, expected, vexfs
 from avocado_vexfs.errors import GuestCommandError
 from avocado_vexfs.vt import (booted_guest, build_filesystem, format_and_mount,
                               load_filesystem)
 
 
-def _verify(guest, mountpoint, subdir, want, when):
-    """Problems of the root and the subdirectory against ``want`` after ``when``."""
+def _verify(guest, mountpoint, subdir, want):
+    """Problems of the root (``.``) and the subdirectory against ``want``."""
     problems = []
     for where in ("", subdir):
         try:
             found = datacheck.read_tree(guest, f"{mountpoint}/{where}".rstrip("/"))
         except GuestCommandError as err:
-            problems.append(f"after {when}: cannot read {where or '/'}: "
-                            f"{err.output.strip() or err}")
+            problems.append(f"cannot read {where or '.'}: {err.output.strip() or err}")
             continue
-        problems += [f"after {when}: {where or '/'}/{problem}"
+        problems += [f"{where or '.'}/{problem}"
                      for problem in datacheck.compare(want[where], found)]
     return problems
 
@@ -32,13 +31,16 @@ def run(test, params, env):
        the module's memory)
     4) with persistence_reboot = yes: umount, reboot the guest, load the module again,
        mount, compare again (what survives only a clean remount is not on the disk)
-    5) umount; problems of every step are reported together (cfg/expected applies)
+    5) umount; each step is a check (remount, module_reload, reboot) whose problems are
+       judged by signature (cfg/expected/<fs>.txt)
     """
     filesystem = build_filesystem(test, params)
     mountpoint = params.get("mountpoint", "/mnt/test")
     sizes = params.get("persistence_file_kb", "4 16 40").split()
     subdir = params.get("persistence_subdir", "sub")
-    problems = []
+    results = checks.Checks("persistence")
+    results.plan("remount", *(["module_reload"] if filesystem.name == "vexfs" else []),
+                 *(["reboot"] if params.get("persistence_reboot", "yes") == "yes" else []))
     with booted_guest(test, params) as guest:
         device = format_and_mount(test, guest, filesystem, mountpoint)
         error_context.context("write a tree", test.log.info)
@@ -50,7 +52,7 @@ def run(test, params, env):
         error_context.context("umount/mount", test.log.info)
         guest.mark_step("remount")
         filesystem.mount(guest, device, mountpoint)
-        problems += _verify(guest, mountpoint, subdir, want, "umount/mount")
+        results.add("remount", _verify(guest, mountpoint, subdir, want))
         filesystem.umount(guest, mountpoint)
 
         if filesystem.name == "vexfs":
@@ -59,7 +61,7 @@ def run(test, params, env):
             vexfs.unload(guest, filesystem.build.module_name)
             load_filesystem(test, guest, filesystem)
             filesystem.mount(guest, device, mountpoint)
-            problems += _verify(guest, mountpoint, subdir, want, "module reload")
+            results.add("module_reload", _verify(guest, mountpoint, subdir, want))
             filesystem.umount(guest, mountpoint)
 
         if params.get("persistence_reboot", "yes") == "yes":
@@ -70,6 +72,6 @@ def run(test, params, env):
             load_filesystem(test, guest, filesystem)
             guest.mark_step("mount after reboot")
             filesystem.mount(guest, device, mountpoint)
-            problems += _verify(guest, mountpoint, subdir, want, "reboot")
+            results.add("reboot", _verify(guest, mountpoint, subdir, want))
             filesystem.umount(guest, mountpoint)
-    expected.report(test, params, problems, what="persistence")
+    expected.report(test, params, results, release=guest.kernel["release"])

@@ -1,7 +1,7 @@
 """Power cuts at cfg cut points: fsynced data survives and the filesystem mounts."""
 from virttest import error_context
 
-from avocado_vexfs import datacheck, expected
+from avocado_vexfs import checks, datacheck, expected
 from avocado_vexfs.errors import GuestCommandError
 from avocado_vexfs.vt import (
     booted_guest,
@@ -22,7 +22,7 @@ def run(test, params, env):
     4) boot again on the same disks, load the module, mount: a failed mount is a problem
     5) every fsynced file must be there with its checksum
     6) umount; with powercut_fsck (ext4: e2fsck -fn) the fs must check clean
-    Problems of all cut points are reported together (cfg/expected applies).
+    Each cut point is a check (cut_after_<k>); problems are judged by signature.
     """
     filesystem = build_filesystem(test, params)
     mountpoint = params.get("mountpoint", "/mnt/test")
@@ -33,10 +33,12 @@ def run(test, params, env):
         test.error(f"powercut_points = {points}: expected numbers of files between 0 and "
                    f"{len(sizes)} (the length of powercut_file_kb)")
     fsck = params.get("powercut_fsck", "")
-    problems = []
+    results = checks.Checks("powercut")
+    results.plan(*(f"cut_after_{point}" for point in points))
     with booted_guest(test, params) as guest:
         for index, point in enumerate(points):
             where = f"cut after {point} fsynced files"
+            check, problems = f"cut_after_{point}", []
             error_context.context(where, test.log.info)
             if index == 0:
                 device = format_and_mount(test, guest, filesystem, mountpoint)
@@ -53,18 +55,19 @@ def run(test, params, env):
             try:
                 filesystem.mount(guest, device, mountpoint)
             except GuestCommandError as err:
-                problems.append(f"{where}: mount failed: {err.output.strip() or err}")
+                results.add(check, [f"mount failed: {err.output.strip() or err}"])
                 continue
             try:
                 found = datacheck.read_tree(guest, mountpoint)
-                problems += [f"{where}: {p}" for p in powercut.check(want, found)]
+                problems += powercut.check(want, found)
             except GuestCommandError as err:
-                problems.append(f"{where}: cannot read the tree: {err.output.strip() or err}")
+                problems.append(f"cannot read the tree: {err.output.strip() or err}")
             filesystem.umount(guest, mountpoint)
             if fsck:
                 status, output = guest.status_output(f"{fsck} {device}", timeout=300)
                 if status != 0:
-                    problems.append(f"{where}: {fsck} exited {status}: "
+                    problems.append(f"{fsck} exited {status}: "
                                     f"{output.strip().splitlines()[-1] if output.strip() else ''}")
+            results.add(check, problems)
             test.log.info("%s: %d fsynced files checked", where, len(want))
-    expected.report(test, params, problems, what="power cut")
+    expected.report(test, params, results, release=guest.kernel["release"])

@@ -3,7 +3,7 @@ import json
 
 from virttest import error_context
 
-from avocado_vexfs import datacheck, expected
+from avocado_vexfs import checks, datacheck, expected
 from avocado_vexfs.vt import booted_guest, build_filesystem, format_and_mount
 from avocado_vexfs.workloads import spec, stress
 from avocado_vexfs.workloads.base import WorkloadError
@@ -21,8 +21,8 @@ def run(test, params, env):
     3) remove what the stressor left, compare used space with step 1
        (stress_leak_tolerance_kb) and the tree's checksums
     4) umount, mount, compare the checksums and the used space again
-    5) problems are reported together (cfg/expected applies); metrics.json keeps the
-       stressor's rates
+    5) each of those is a check judged by signature (cfg/expected/<fs>.txt);
+       metrics.json keeps the stressor's rates
     """
     filesystem = build_filesystem(test, params)
     mountpoint = params.get("mountpoint", "/mnt/test")
@@ -35,7 +35,10 @@ def run(test, params, env):
         test.cancel(f"stressor files of {file_kb} KiB exceed the filesystem's limit of "
                     f"{max_file_kb} KiB (fs_max_file_kb)")
     workdir = f"{mountpoint}/stress"
-    problems = []
+    stressor = params.get("shortname", "stress").split(".")[-1]
+    results = checks.Checks(f"stress.{stressor}")
+    results.plan("stressor", "space_after_cleanup", "tree_after_cleanup",
+                 "space_after_remount", "tree_after_remount")
     collector = Collector()
     with booted_guest(test, params) as guest:
         device = format_and_mount(test, guest, filesystem, mountpoint)
@@ -48,26 +51,28 @@ def run(test, params, env):
         try:
             measurements = stress.run(guest, params, workdir, seconds,
                                       timeout=seconds * 3 + 180)
-            collector.add(spec.Spec(params.get("shortname", "stress").split(".")[-1],
-                                    "stress", {"duration": str(seconds)}), measurements)
+            collector.add(spec.Spec(stressor, "stress", {"duration": str(seconds)}),
+                          measurements)
             test.log.info("stressor: %s", ", ".join(f"{m.metric}={m.value:.1f} {m.unit}"
                                                      for m in measurements))
+            results.add("stressor")
         except WorkloadError as err:
-            problems.append(f"stressor: {err}")
+            results.add("stressor", [str(err)])
         guest.mark_step("cleanup")
         guest.cmd(f"rm -rf {workdir}; sync; echo 3 > /proc/sys/vm/drop_caches",
                   timeout=600)
-        for when in ("after cleanup", "after umount/mount"):
-            if when == "after umount/mount":
+        for when in ("after_cleanup", "after_remount"):
+            if when == "after_remount":
                 filesystem.umount(guest, mountpoint)
                 filesystem.mount(guest, device, mountpoint)
             used = stress.space_used_kb(guest, mountpoint)
-            if used - used_before > tolerance:
-                problems.append(f"{when}: {used - used_before} KiB still used "
-                                f"(before {used_before}, now {used}; tolerance {tolerance})")
-            problems += [f"{when}: {p}" for p in
-                         datacheck.compare(want, datacheck.read_tree(guest, mountpoint))]
+            results.add(f"space_{when}", [
+                f"{used - used_before} KiB still used (before {used_before}, now {used}; "
+                f"tolerance {tolerance})"] if used - used_before > tolerance else [])
+            results.add(f"tree_{when}",
+                        datacheck.compare(want, datacheck.read_tree(guest, mountpoint)))
         filesystem.umount(guest, mountpoint)
     collector.write(test.logdir)
-    test.whiteboard = json.dumps({"stress_seconds": seconds, "problems": len(problems)})
-    expected.report(test, params, problems, what="stress")
+    test.whiteboard = json.dumps({"stress_seconds": seconds,
+                                  "problems": len(results.problems)})
+    expected.report(test, params, results, release=guest.kernel["release"])
