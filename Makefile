@@ -10,8 +10,13 @@ COMPONENT ?=
 QUICK ?=
 VT_EXTRA ?=
 FILTERS := $(strip $(ONLY) $(COMPONENT))
+# QUICK and DEBUG: 1/yes on, 0/no/empty off (check-make-vars refuses anything else).
+QUICK_ON := $(filter 1 yes,$(strip $(QUICK)))
+DEBUG_ON := $(filter 1 yes,$(strip $(DEBUG)))
+MAKE_VARS := "PARALLEL=$(PARALLEL)" "QUICK=$(QUICK)" "DEBUG=$(DEBUG)" "RECIPE=$(RECIPE)" \
+	"VEXFS_SRC=$(VEXFS_SRC)" "VEXFS_PATCHES=$(VEXFS_PATCHES)"
 VT_ARGS := $(if $(FILTERS),--vt-only-filter "$(FILTERS)") \
-	$(if $(QUICK),--vt-extra-params quick=yes) \
+	$(if $(QUICK_ON),--vt-extra-params quick=yes) \
 	$(if $(VEXFS_SRC),--vt-extra-params vexfs_src=$(VEXFS_SRC)) \
 	$(if $(VEXFS_PATCHES),--vt-extra-params vexfs_patches=$(VEXFS_PATCHES)) $(VT_EXTRA)
 AVOCADO := PATH="$(BIN):$$PATH" VIRTUAL_ENV="$(CURDIR)/$(VENV)" $(BIN)/avocado
@@ -20,7 +25,7 @@ AVX := PATH="$(BIN):$$PATH" VIRTUAL_ENV="$(CURDIR)/$(VENV)" $(BIN)/avocado-vexfs
 # PARALLEL=N: N tests (one guest each) at once in the job: --max-parallel-tasks N.
 # Default 2 for level2/level3 (measured 1.3-1.9x faster on 2 cores), 1 for level1.
 PARALLEL_DEFAULT = $(if $(filter level1,$@),1,2)
-DEBUG_ENV := $(if $(DEBUG),VEXFS_TEST_DEBUG=1 VEXFS_LOG_LEVEL=DEBUG)
+DEBUG_ENV := $(if $(DEBUG_ON),VEXFS_TEST_DEBUG=1 VEXFS_LOG_LEVEL=DEBUG)
 
 .PHONY: all host venv setup image level1 level2 level3 test unit e2e sweep clean help bench-level1
 
@@ -49,9 +54,9 @@ image: setup
 
 # Explicit targets: make skips pattern rules for .PHONY targets.
 level1 level2 level3: image
-	@$(AVX) check-cfg cfg/$@.cfg $(if $(FILTERS),--only "$(FILTERS)")
+	@$(AVX) check-make-vars $(MAKE_VARS) && $(AVX) check-cfg cfg/$@.cfg --run-args $(VT_ARGS)
 	@$(BIN)/python -m avocado_vexfs.workloads.estimate cfg/$@.cfg \
-		$(if $(FILTERS),--only "$(FILTERS)") $(if $(QUICK),--quick)
+		$(if $(FILTERS),--only "$(FILTERS)") $(if $(QUICK_ON),--quick)
 	$(DEBUG_ENV) $(AVOCADO) run --vt-config cfg/$@.cfg $(VT_ARGS) \
 		--max-parallel-tasks $(or $(PARALLEL),$(PARALLEL_DEFAULT))
 
@@ -95,9 +100,9 @@ bisect: image
 BASELINE_LEVEL ?= level2
 baseline: image
 	@$(BIN)/python -m avocado_vexfs.workloads.estimate cfg/$(BASELINE_LEVEL).cfg \
-		--only "bench $(FILTERS)" $(if $(QUICK),--quick)
+		--only "bench $(FILTERS)" $(if $(QUICK_ON),--quick)
 	$(AVOCADO) run --vt-config cfg/$(BASELINE_LEVEL).cfg --vt-only-filter "bench $(FILTERS)" \
-		$(if $(QUICK),--vt-extra-params quick=yes) \
+		$(if $(QUICK_ON),--vt-extra-params quick=yes) \
 		$(if $(VEXFS_SRC),--vt-extra-params vexfs_src=$(VEXFS_SRC)) \
 		$(if $(VEXFS_PATCHES),--vt-extra-params vexfs_patches=$(VEXFS_PATCHES)) \
 		--vt-extra-params bench_regression=record $(VT_EXTRA)

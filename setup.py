@@ -24,6 +24,9 @@ setup(
             "avocado-vexfs=avocado_vexfs.cli:main",
             "avocado-vexfs-console=avocado_vexfs.console.cli:main",
         ],
+        "avocado.plugins.cli": [
+            "vexfs_vtconfig = avocado_vexfs.vtconfig_plugin:VtConfigCheck",
+        ],
         "avocado.plugins.init": [
             "vexfs_html = avocado_vexfs.report.plugin:VexfsReportInit",
         ],

@@ -56,11 +56,33 @@ def _write(path, content):
     return path
 
 
-def variants(cfg_file, only=(), extra_params=()):
+def split_filters(only):
+    """Filter words as ``avocado run --vt-only-filter "a b"`` applies them: each word is
+    its own ``only`` line, so "ext4 boot" means ext4 AND boot (not ext4 OR boot)."""
+    words = []
+    for line in only:
+        words.extend(str(line).split())
+    return words
+
+
+def split_extra(extra_params):
+    """(key, value) pairs of KEY=VALUE words; ConfigError naming a word without '='."""
+    pairs = []
+    for param in extra_params:
+        key, sep, value = str(param).partition("=")
+        if not sep or not key.strip() or key != key.strip():
+            raise ConfigError(f"--vt-extra-params {param!r}: expected KEY=VALUE with a cfg "
+                              f"key before the '=' (for example vcpus=1)")
+        pairs.append((key, value))
+    return pairs
+
+
+def variants(cfg_file, only=(), extra_params=(), no=()):
     """Parameter dicts of ``cfg_file`` as ``avocado run --vt-config`` builds them.
 
     Filters and KEY=VALUE extra params are applied the way Avocado-VT applies
-    --vt-only-filter and --vt-extra-params (only_filter per word, then assign).
+    --vt-no-filter, --vt-only-filter and --vt-extra-params: each filter word on its own
+    line (so the words of one filter are ANDed), then each assignment.
     Raises ConfigError with one line for a missing file or a syntax error.
     """
     from virttest import cartesian_config  # pylint: disable=import-outside-toplevel
@@ -69,13 +91,15 @@ def variants(cfg_file, only=(), extra_params=()):
                                                "level*.cfg")))
         raise ConfigError(f"cfg file {cfg_file!r} does not exist: expected one of "
                           f"{', '.join(levels) or 'cfg/level1.cfg'}")
+    pairs = split_extra(extra_params)
     parser = cartesian_config.Parser()
     try:
         parser.parse_file(cfg_file)
-        for line in only:
-            parser.only_filter(line)
-        for param in extra_params:
-            key, _, value = param.partition("=")
+        for word in split_filters(no):
+            parser.no_filter(word)
+        for word in split_filters(only):
+            parser.only_filter(word)
+        for key, value in pairs:
             parser.assign(key, value)
         return list(parser.get_dicts())
     except (cartesian_config.ParserError, cartesian_config.LexerError,
@@ -84,15 +108,22 @@ def variants(cfg_file, only=(), extra_params=()):
         raise ConfigError(f"{cfg_file}: cfg syntax error: {first}") from err
 
 
-def check_cfg(cfg_file, only=()):
-    """Parse ``cfg_file`` with the cartesian parser; return how many variants it gives.
+def check_cfg(cfg_file, only=(), extra_params=(), no=()):
+    """Parse ``cfg_file`` and validate every variant's keys; return how many there are.
 
-    Raises ConfigError with one line for a missing file, a syntax error, or filters that
-    leave no test (an unknown variant name, usually).
+    Raises ConfigError with one line for a missing file, a syntax error, filters that
+    leave no test (an unknown variant name, usually), or the first bad cfg key of the
+    first variant that has one (cfgkeys.validate), extra params included.
     """
-    count = len(variants(cfg_file, only))
-    if count == 0:
+    from avocado_vexfs import cfgkeys  # pylint: disable=import-outside-toplevel
+    found = variants(cfg_file, only, extra_params, no)
+    if not found:
         raise ConfigError(f"{cfg_file}: no test variant matches the filters "
-                          f"{' '.join(only) or '(none)'}: expected names from "
-                          f"'avocado list --vt-config {cfg_file}'")
-    return count
+                          f"{' '.join(split_filters(only)) or '(none)'}: expected names "
+                          f"from 'avocado list --vt-config {cfg_file}'")
+    for params in found:
+        try:
+            cfgkeys.validate(params)
+        except ConfigError as err:
+            raise ConfigError(f"{cfg_file}: {params.get('shortname', '?')}: {err}") from None
+    return len(found)

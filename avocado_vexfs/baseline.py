@@ -117,16 +117,17 @@ class Store:
         same = [e for e in entries if e["workload"] == workload]
         if not same:
             return (f"no baseline for {workload} in {self.path}: record one with "
-                    f"'make baseline'")
+                    f"'make baseline' (a clean 'make nightly' records one too)")
         for field in KEY_FIELDS:
             seen = sorted({str(e.get(field)) for e in same})
             if str(guest_key[field]) not in seen:
                 return (f"baseline {self.path} has {workload} only for {field} "
                         f"{', '.join(seen)}, not {guest_key[field]}: record one for this "
-                        f"guest with 'make baseline'")
+                        f"guest with 'make baseline' (a clean 'make nightly' records "
+                        f"one too)")
             same = [e for e in same if str(e.get(field)) == str(guest_key[field])]
         return (f"baseline {self.path} has {workload} with other options than this run's: "
-                f"record one with 'make baseline'")
+                f"record one with 'make baseline' (a clean 'make nightly' records one too)")
 
 
 def write_run(logdir, guest_key, store_path, mode):

@@ -60,9 +60,12 @@ def split_subcheck(check, text):
     if sub in ("failed", "unsupported", "after"):
         return check, text.strip()
     last = check.rsplit(".", 1)[-1].rsplit("/", 1)[-1]
-    if sub.replace(" ", "_") == last:
+    sub = sub.replace(" ", "_")
+    if sub == last:
         return check, rest
-    return f"{check}/{sub.replace(' ', '_')}", rest
+    if sub.startswith(last + "_"):
+        sub = sub[len(last) + 1:]
+    return f"{check}/{sub}", rest
 
 
 def signature(check, text, key=None):

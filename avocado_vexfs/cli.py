@@ -37,8 +37,30 @@ def _cmd_setup_avocado(args):
 
 
 def _cmd_check_cfg(args):
-    count = avocado_setup.check_cfg(args.cfg, args.only)
+    only, no, extra = list(args.only), list(args.no), list(args.extra)
+    if args.run_args:
+        run = _avocado_run_parser().parse_known_args(args.run_args)[0]
+        only += [run.only] if run.only else []
+        no += [run.no] if run.no else []
+        extra += run.extra
+    count = avocado_setup.check_cfg(args.cfg, only, extra, no)
     print(f"{args.cfg}: {count} test variants")
+
+
+def _avocado_run_parser():
+    """The options of `avocado run` that change a cfg's variants, read as Avocado-VT does
+    (one --vt-only-filter and --vt-no-filter string, repeated --vt-extra-params)."""
+    run = argparse.ArgumentParser(add_help=False)
+    run.add_argument("--vt-only-filter", dest="only", default="")
+    run.add_argument("--vt-no-filter", dest="no", default="")
+    run.add_argument("--vt-extra-params", dest="extra", action="append", default=[])
+    return run
+
+
+def _cmd_check_make_vars(args):
+    from avocado_vexfs import makevars, settings  # pylint: disable=import-outside-toplevel
+    makevars.check(args.assignments)
+    settings.check_environment()
 
 
 def _cmd_sweep(args):
@@ -57,8 +79,15 @@ def _cmd_sweep(args):
     return 1 if left else 0
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse that reports a bad argument in one line (no usage block), exit 2."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
 def build_parser():
-    parser = argparse.ArgumentParser(prog="avocado-vexfs", description=__doc__)
+    parser = OneLineParser(prog="avocado-vexfs", description=__doc__)
     parser.add_argument("--uri", default=host.DEFAULT_URI, help="libvirt connection URI")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("host", help="check host tools, start libvirtd/virtlogd").set_defaults(
@@ -74,11 +103,25 @@ def build_parser():
     setup.add_argument("--repo", default=os.getcwd())
     setup.add_argument("--venv", default=os.environ.get("VIRTUAL_ENV") or sys.prefix)
     setup.set_defaults(func=_cmd_setup_avocado)
-    check = sub.add_parser("check-cfg", help="parse a cartesian cfg, count its variants")
+    check = sub.add_parser("check-cfg", help="parse a cartesian cfg, validate every "
+                           "variant's keys, count the variants")
     check.add_argument("cfg")
     check.add_argument("--only", action="append", default=[],
-                       help="a filter as 'only' lines take it (repeatable)")
+                       help="filter words as --vt-only-filter takes them: every word "
+                       "must match (repeatable)")
+    check.add_argument("--no", action="append", default=[],
+                       help="filter words as --vt-no-filter takes them (repeatable)")
+    check.add_argument("--vt-extra-params", "--extra", dest="extra", action="append",
+                       default=[], metavar="KEY=VALUE",
+                       help="a cfg key set as --vt-extra-params sets it (repeatable)")
+    check.add_argument("--run-args", nargs=argparse.REMAINDER, default=[],
+                       help="the rest are 'avocado run' arguments: their --vt-only-filter, "
+                       "--vt-no-filter and --vt-extra-params apply, others are ignored")
     check.set_defaults(func=_cmd_check_cfg)
+    mvars = sub.add_parser("check-make-vars", help="validate make variables (NAME=VALUE), "
+                           "[vexfs] settings and environment variables")
+    mvars.add_argument("assignments", nargs="*", metavar="NAME=VALUE")
+    mvars.set_defaults(func=_cmd_check_make_vars)
     sweep = sub.add_parser("sweep", help="remove leftovers of dead runs, list kept guests")
     sweep.add_argument("--destroy", metavar="NAME",
                        help="destroy a guest kept by debug mode (or 'all')")

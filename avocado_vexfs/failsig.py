@@ -105,8 +105,9 @@ def known_only(status, sig):
 def classify(status, sig, reference, fail_reason=""):
     """Map one run to git bisect's word and a reason: good, bad or skip.
 
-    A run cancelled because all its problems are known failures is good when BAD failed
-    with new problems: the test ran its checks and the problem being bisected was absent.
+    A run cancelled because all its problems are known failures is good: every check
+    ran (one that did not is a problem of its own) with no crash and no new problem, so
+    the failure being bisected was absent.
 
     :param status: the Avocado status of the run (PASS, FAIL, ERROR, CANCEL, ...)
     :param sig: signature() of the run
@@ -116,7 +117,7 @@ def classify(status, sig, reference, fail_reason=""):
     """
     if status in PASSING:
         return GOOD, "pass"
-    if known_only(status, sig) and (reference or "").startswith("FAIL: new: "):
+    if known_only(status, sig) and reference and not reference.startswith("FAIL: known: "):
         return GOOD, f"only known failures ({sig[len('CANCEL: '):]})"
     if status == "FAIL" and sig == reference:
         return BAD, "same failure as BAD"

@@ -10,7 +10,7 @@ import shutil
 import subprocess
 import time
 
-from avocado_vexfs.errors import HostError
+from avocado_vexfs.errors import ConfigError, HostError
 
 DEFAULT_URI = "qemu:///system"
 
@@ -18,20 +18,35 @@ DEFAULT_URI = "qemu:///system"
 def cache_dir(override=None):
     """Where built images and probe results live, shared by every job of this user."""
     path = override or os.environ.get("AVOCADO_VEXFS_CACHE")
+    origin = "cache directory" if override else "AVOCADO_VEXFS_CACHE"
     if not path:
         path = ("/var/cache/avocado-vexfs" if os.geteuid() == 0 else
                 os.path.join(os.path.expanduser("~/.cache"), "avocado-vexfs"))
-    os.makedirs(path, mode=0o755, exist_ok=True)
-    return path
+        origin = "default cache directory"
+    return _make_dir(path, origin)
 
 
 def run_dir(override=None):
     """Where per-guest overlays, scratch disks and sockets live while a test runs."""
     path = override or os.environ.get("AVOCADO_VEXFS_RUN_DIR")
+    origin = "run directory" if override else "AVOCADO_VEXFS_RUN_DIR"
     if not path:
         path = ("/var/lib/avocado-vexfs/run" if os.geteuid() == 0 else
                 os.path.join(cache_dir(), "run"))
-    os.makedirs(path, mode=0o755, exist_ok=True)
+        origin = "default run directory"
+    return _make_dir(path, origin)
+
+
+def _make_dir(path, origin):
+    """Create ``path``; a path that cannot be a directory is one line naming its origin."""
+    try:
+        os.makedirs(path, mode=0o755, exist_ok=True)
+    except OSError as err:
+        raise ConfigError(f"{origin}={path!r}: {err.strerror or err}: expected a writable "
+                          f"directory path") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise ConfigError(f"{origin}={path!r}: not writable: expected a writable "
+                          f"directory path")
     return path
 
 

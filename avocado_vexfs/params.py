@@ -1,4 +1,9 @@
-"""Reading numbers from cfg params, where QUICK=1 (quick = yes) may shrink them."""
+"""Reading numbers from cfg params, where QUICK=1 (quick = yes) may shrink them.
+
+A key declared in cfgkeys gets its declared range too, so a count of 0 (which would skip
+the checks it counts and pass) is an error here even when validate() was not run first.
+"""
+from avocado_vexfs import cfgkeys
 from avocado_vexfs.errors import ConfigError
 
 
@@ -7,6 +12,9 @@ def quick_int(params, key, default):
     if params.get("quick") == "yes" and params.get(f"{key}_quick"):
         key = f"{key}_quick"
     value = params.get(key, str(default))
+    declared = cfgkeys.declaration(key)
+    if declared is not None and declared.kind == "int":
+        return cfgkeys.convert(key, value, declared)
     try:
         return int(value)
     except ValueError:

@@ -14,8 +14,10 @@ for the console summary and the HTML report to show.
 import datetime
 import json
 import os
+import re
 
 from avocado_vexfs import failsig, jobdir, vtrun
+from avocado_vexfs.errors import ConfigError
 
 REPRO_FILE = "repro.json"
 FACT_NAMES = ("kernel", "image", "vexfs_build", "module_build")
@@ -86,10 +88,57 @@ def record(job, tests):
     return data
 
 
-def write_for_job(job_dir):
-    """repro.json for every failed or errored test of a finished job; returns its data."""
+def config_error_classes():
+    """Names of ConfigError and its subclasses: a test that raised one hit bad input."""
+    names, todo = set(), [ConfigError]
+    while todo:
+        cls = todo.pop()
+        names.add(cls.__name__)
+        todo.extend(cls.__subclasses__())
+    return names
+
+
+def is_config_error(test):
+    """True when ``test`` (a results.json entry or an Avocado result dict) ended on a
+    ConfigError: a typo or a bad value, which a re-run would only repeat.
+
+    Avocado keeps the exception class in the live result (fail_class) but not in
+    results.json, where the class is read back from the traceback in the test's
+    debug.log (the line ``avocado_vexfs.errors.ConfigError: <fail reason>``).
+    """
+    classes = config_error_classes()
+    if test.get("fail_class"):
+        return test["fail_class"] in classes
+    reason = str(test.get("fail_reason") or "").strip().splitlines()
+    if test.get("status") != "ERROR" or not reason:
+        return False
+    raised = re.compile(r"(?:^|[\s.|])(" + "|".join(sorted(classes)) + r"): (.*)$")
+    for line in _log_lines(test):
+        match = raised.search(line.rstrip())
+        if match and match.group(2).strip() == reason[0].strip():
+            return True
+    return False
+
+
+def _log_lines(test):
+    path = test.get("logfile") or os.path.join(test.get("logdir") or "", "debug.log")
+    if not os.path.isfile(path):
+        return []
+    with open(path, encoding="utf-8", errors="replace") as log:
+        return log.read().splitlines()
+
+
+def write_for_job(job_dir, skip=()):
+    """repro.json for every failed or errored test of a finished job; returns its data.
+
+    Tests that ended on a config error are left out (there is nothing to reproduce but
+    the typo), as are the names in ``skip``.
+    """
     job = jobdir.Job(job_dir)
-    return record(job, job.failed())
+    tests = [t for t in job.failed() if t["name"] not in skip and not is_config_error(t)]
+    if not tests:
+        return load(job.path)
+    return record(job, tests)
 
 
 def compare(original, outcome, facts):

@@ -2,9 +2,10 @@
 
 Both print one line and exit non-zero on bad input (cli.main turns VexfsError into that).
 """
+import argparse
 import os
 
-from avocado_vexfs.errors import VexfsError
+from avocado_vexfs.errors import ConfigError, VexfsError
 
 
 def _cmd_repro(args):
@@ -18,6 +19,10 @@ def _cmd_repro(args):
               f"{os.path.join(job.path, repro.REPRO_FILE)}")
         return 0
     test = job.test(args.test)
+    if repro.is_config_error(test):
+        reason = str(test.get("fail_reason") or "").strip().splitlines()[0]
+        raise ConfigError(f"TEST={test['name']} ended on a config error ({reason}): "
+                          f"expected a failed test; fix the input and run it again")
     if args.print_only:
         entry = repro.record(job, [test])["tests"][test["name"]]
         print(entry["command"])
@@ -41,6 +46,13 @@ def _cmd_bisect(args):
     return 0 if result.get("first_bad") else 1
 
 
+def positive_int(text):
+    """argparse type: a count of 1 or more (0 would silently mean 'the cfg's value')."""
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected an integer >= 1")
+    return int(text)
+
+
 def add_parsers(sub):
     """Add repro and bisect to the avocado-vexfs subcommands."""
     rep = sub.add_parser("repro", help="re-run a failed test of a job exactly; compare")
@@ -62,7 +74,8 @@ def add_parsers(sub):
     bis.add_argument("--src-param", help="cfg key the clone goes into "
                      "(default: module_src if the variant has it, else vexfs_src)")
     bis.add_argument("--subdir", default="", help="module directory inside the tree")
-    bis.add_argument("--repeats", type=int, help="runs per step (default: bisect_repeats)")
+    bis.add_argument("--repeats", type=positive_int,
+                     help="runs per step (default: bisect_repeats)")
     bis.add_argument("--results-dir", help="where bisect-<date>-<id>/ goes "
                      "(default: results/)")
     bis.set_defaults(func=_cmd_bisect)

@@ -10,6 +10,7 @@ Precedence, highest first: environment variable, ``[vexfs]`` key, default. An un
 is an error naming the file, so a typo never silently does nothing.
 """
 import configparser
+import math
 import os
 
 from avocado_vexfs.errors import ConfigError
@@ -35,16 +36,19 @@ def _level(value):
 
 
 def _nonneg_int(value):
-    number = int(value)
-    if number < 0:
-        raise ValueError(f"{value!r} is negative (expected 0 or more)")
-    return number
+    text = str(value).strip()
+    if not text.isdigit():
+        raise ValueError(f"expected 0 or more (a whole number), not {value!r}")
+    return int(text)
 
 
 def _positive_float(value):
-    number = float(value)
-    if number <= 0:
-        raise ValueError(f"{value!r} is not positive (expected seconds > 0)")
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        number = None
+    if number is None or not math.isfinite(number) or number <= 0:
+        raise ValueError(f"expected a finite number of seconds > 0, not {value!r}")
     return number
 
 
@@ -53,7 +57,29 @@ def _optional_float(value):
 
 
 def _path(value):
-    return os.path.expanduser(str(value).strip()) or None
+    """A directory we may create: an existing directory, or a new one under a writable one.
+
+    Checked here so a bad AVOCADO_VEXFS_CACHE is one line, not an OSError traceback from
+    os.makedirs in the middle of a test.
+    """
+    path = os.path.expanduser(str(value).strip())
+    if not path:
+        return None
+    if not os.path.isabs(path):
+        raise ValueError(f"expected an absolute directory path, not {value!r}")
+    if os.path.exists(path):
+        if not os.path.isdir(path):
+            raise ValueError("expected a directory: it exists and is not one")
+        if not os.access(path, os.W_OK | os.X_OK):
+            raise ValueError("expected a writable directory: it is not writable")
+        return path
+    parent = os.path.dirname(path)
+    while not os.path.exists(parent):
+        parent = os.path.dirname(parent)
+    if not os.path.isdir(parent) or not os.access(parent, os.W_OK | os.X_OK):
+        raise ValueError(f"expected a directory that can be created: {parent} is not a "
+                         f"writable directory")
+    return path
 
 
 # key: (converter, default, environment variable or None, help). The README's settings
@@ -136,3 +162,22 @@ def describe():
             + (f" (env {env})" if env else "")
             for key, (_c, _d, env, help_) in KEYS.items()]
     return "\n".join(rows)
+
+
+def check_environment(environ=None):
+    """Validate every setting and the VEXFS_SRC / VEXFS_PATCHES environment variables.
+
+    Run before a job starts (check-make-vars, our Avocado CLI plugin): a bad value is a
+    ConfigError with one line instead of an error in every test, or a traceback.
+    """
+    from avocado_vexfs import makevars  # pylint: disable=import-outside-toplevel
+    environ = os.environ if environ is None else environ
+    values = load(environ=environ)
+    for name in ("VEXFS_SRC", "VEXFS_PATCHES"):
+        value = environ.get(name, "").strip()
+        if value:
+            try:
+                makevars.CHECKS[name](value)
+            except ValueError as err:
+                raise ConfigError(f"environment variable {name} = {value!r}: {err}") from None
+    return values

@@ -40,8 +40,10 @@ QUERY_OFFSET = 0.3
 class Plan:
     """What the test adds and searches for, read once from cfg."""
 
-    def __init__(self, count, dimensions, k, metric, scale, tolerance, seed=0):
+    def __init__(self, count, dimensions, k, metric, scale, tolerance, requests=(None, None),
+                 seed=0):
         self.count = count
+        self.add_request, self.search_request = requests
         self.dimensions = dimensions
         self.k = k
         self.metric = metric
@@ -75,7 +77,21 @@ def plan_from(params):
                           f"{', '.join(METRICS)}")
     scale = _number(params, "vector_distance_scale", 1000, float, 1e-9)
     tolerance = _number(params, "vector_distance_tolerance", 0.01, float, 0.0, 1.0)
-    return Plan(count, dimensions, k, metric, scale, tolerance)
+    requests = (_request(params, "vexfs_ioc_add_vector", "0x41185601"),
+                _request(params, "vexfs_ioc_search", "0xC1285602"))
+    return Plan(count, dimensions, k, metric, scale, tolerance, requests)
+
+
+def _request(params, key, default):
+    value = params.get(key, default)
+    try:
+        number = int(str(value), 0)
+    except ValueError:
+        number = -1
+    if not 0 < number < 2 ** 32:
+        raise ConfigError(f"{key} = {value!r}: expected an ioctl request number such as "
+                          f"{default}")
+    return number
 
 
 def dataset(plan):
@@ -152,21 +168,20 @@ def _wrong_distances(vectors, query, written, plan):
 def errno_problems(result, count):
     """Problems of the ioctl calls themselves, and whether the build lacks them.
 
-    :returns: (not built in: bool, [problem strings])
+    :returns: (not built in: bool, {"add": [problems], "search": [problems]})
     """
     calls = list(result["add"]) + [result["search"]]
     if calls and all(err == NOT_BUILT_IN for err in calls):
-        return True, []
-    problems = []
-    for err in sorted({e for e in result["add"] if e != "ok"}):
-        failed = sum(1 for e in result["add"] if e == err)
-        problems.append(f"add: {err} for {failed} of {count} vectors")
+        return True, {"add": [], "search": []}
+    add = [f"{err} for {sum(1 for e in result['add'] if e == err)} of {count} vectors"
+           for err in sorted({e for e in result["add"] if e != "ok"})]
+    search = []
     if result["search"] == NOT_BUILT_IN:
-        problems.append(f"search: {NOT_BUILT_IN} while add is built in (the search "
-                        f"request number or struct size does not match this build)")
+        search.append(f"{NOT_BUILT_IN} while add is built in (the search request number "
+                      f"or struct size does not match this build)")
     elif result["search"] != "ok":
-        problems.append(f"search: {result['search']}")
-    return False, problems
+        search.append(result["search"])
+    return False, {"add": add, "search": search}
 
 
 def accepted(vectors, result):
@@ -174,14 +189,14 @@ def accepted(vectors, result):
     return [vector for vector, err in zip(vectors, result["add"]) if err == "ok"]
 
 
-def write_input(directory, path, add_request, search_request, plan):
+def write_input(directory, path, plan):
     """The guest script's input, written to ``directory`` (kept with the test's logs).
 
     :returns: (local path, vectors, query)
     """
     vectors, query = dataset(plan)
-    data = {"path": path, "add_request": int(str(add_request), 0),
-            "search_request": int(str(search_request), 0), "vectors": vectors,
+    data = {"path": path, "add_request": plan.add_request,
+            "search_request": plan.search_request, "vectors": vectors,
             "query": query, "k": plan.k, "metric": METRICS[plan.metric],
             "unwritten": UNWRITTEN}
     local = os.path.join(directory, INPUT_FILE)

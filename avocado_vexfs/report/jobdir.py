@@ -144,8 +144,17 @@ def checks_summary(tests):
             "known": sum(len(t["checks"]["known"]) for t in with_checks),
             "not_seen": sum(len(t["checks"]["not_seen"]) for t in with_checks),
             "notes": sum(len(t["checks"]["notes"]) for t in with_checks),
-            "new_list": [(t["name"], p["signature"]) for t in with_checks
-                         for p in t["checks"]["new"]]}
+            "new_list": _new_list(with_checks)}
+
+
+def _new_list(tests):
+    """[(test, signature, count)] of the new problems, a repeated signature once."""
+    counts = {}
+    for test in tests:
+        for problem in test["checks"]["new"]:
+            key = (test["name"], problem["signature"])
+            counts[key] = counts.get(key, 0) + 1
+    return [(name, sig, count) for (name, sig), count in counts.items()]
 
 
 def write_dmesg(console_path, out_path):

@@ -25,23 +25,27 @@ _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def check_lines(view):
-    """The per-check lines of a checks view (report.jobdir.checks_view), new ones first."""
+    """The per-check lines of a checks view (report.jobdir.checks_view): the new problems
+    first, as the fail reason names them, then known ones, fixed?, notes, each check."""
     lines = [MARKER]
-    for check in view["checks"]:
-        lines.append(f"check {check['check']}: {check['status']}")
-        problems = [p for p in view["new"] if p["check"] == check["check"]]
-        problems += [p for p in view["known"] if p["check"] == check["check"]]
-        for problem in problems:
-            known = problem["known"]
-            lines.append(f"  NEW: {problem['signature']}" if not known else
-                         f"  known: {problem['signature']} ({known['reason']}; "
-                         f"{known['reported']})")
-        lines += [f"  note: {note}" for note in check["notes"]]
-    if not view["checks"]:
-        lines.append("no check ran")
+    lines += _counted([f"NEW: {p['signature']}" for p in view["new"]])
+    lines += _counted([f"known: {p['signature']} ({p['known']['reason']}; "
+                       f"{p['known']['reported']})" for p in view["known"]])
     lines += [f"known failure not seen: fixed? {e['pattern']} ({e['reason']}; "
               f"{e['reported']})" for e in view["not_seen"]]
+    lines += [f"note: {check}: {note}" for check, note in view["notes"]]
+    lines += [f"check {c['check']}: {c['status']}" for c in view["checks"]]
+    if not view["checks"]:
+        lines.append("no check ran")
     return lines
+
+
+def _counted(lines):
+    """Repeated lines once, with how often: one signature can cover several files."""
+    counts = {}
+    for line in lines:
+        counts[line] = counts.get(line, 0) + 1
+    return [line + (f" (x{count})" if count > 1 else "") for line, count in counts.items()]
 
 
 def _cdata(text):
@@ -62,7 +66,9 @@ def _system_out(document, testcase):
     element = document.createElement("system-out")
     node = document.createCDATASection("")
     element.appendChild(node)
+    testcase.appendChild(document.createTextNode("\n\t\t"))
     testcase.appendChild(element)
+    testcase.appendChild(document.createTextNode("\n\t"))
     return node
 
 

@@ -58,7 +58,8 @@ def main(argv=None):
     from virttest import cartesian_config  # pylint: disable=import-outside-toplevel
     try:
         totals = estimate(args.cfg, args.quick, args.only)
-    except (VexfsError, OSError, cartesian_config.ParserError, cartesian_config.LexerError,
+    except (VexfsError, OSError, ValueError, cartesian_config.ParserError,
+            cartesian_config.LexerError,
             cartesian_config.MissingIncludeError) as err:
         print(f"estimate: {args.cfg}: {str(err).splitlines()[0] if str(err) else err}",
               file=sys.stderr)

@@ -30,7 +30,7 @@ def test_other_kernel_is_explained(tmp_path):
     assert store.explain_missing(other, "small_write") == (
         f"baseline {store.path} has small_write only for kernel "
         f"6.12.117+deb12-cloud-amd64, not 6.1.0-56-cloud-amd64: record one for this guest "
-        f"with 'make baseline'")
+        f"with 'make baseline' (a clean 'make nightly' records one too)")
     assert "no baseline for seq_read" in store.explain_missing(KEY, "seq_read")
 
 
@@ -65,7 +65,8 @@ def test_judge_flags_a_regression_and_explains_missing(tmp_path):
     verdicts, missing = bench.judge(store, KEY, slow, ["*_bw", "*_rate"])
     assert [v.verdict for _e, v in verdicts] == ["regression"]
     assert missing == {"metadata": (f"no baseline for metadata in {store.path}: record "
-                                    f"one with 'make baseline'")}
+                                    f"one with 'make baseline' (a clean 'make nightly' "
+                                    f"records one too)")}
 
 
 def _checks(tmp_path, new_metrics):

@@ -21,6 +21,15 @@ CLASSIFY = [
     ("ERROR", "ERROR: guest did not boot", NULL, "skip", "not a verdict (ERROR)"),
     ("CANCEL", "CANCEL: fs_type vexfs needs VEXFS_SRC", NULL, "skip", "not a verdict"),
     ("INTERRUPTED", "INTERRUPTED: timeout", NULL, "skip", "not a verdict"),
+    ("FAIL", "FAIL: new: a/x: ENOENT; b/y: EIO", "FAIL: new: a/x: ENOENT; b/y: EIO", "bad",
+     "same failure"),
+    ("FAIL", "FAIL: new: b/y: EIO", "FAIL: new: a/x: ENOENT; b/y: EIO", "skip",
+     "different failure"),
+    ("CANCEL", "CANCEL: known: k/z: EFBIG", "FAIL: new: a/x: ENOENT", "good",
+     "only known failures (known: k/z: EFBIG)"),
+    ("CANCEL", "CANCEL: known: k/z: EFBIG", NULL, "good", "only known failures"),
+    ("CANCEL", "CANCEL: known: k/z: EFBIG", "FAIL: known: k/z: EFBIG", "skip",
+     "not a verdict"),
 ]
 
 
@@ -88,3 +97,16 @@ COMBINE = [
 @pytest.mark.parametrize("runs, verdict", COMBINE)
 def test_a_step_is_bad_if_any_repetition_fails_the_same_way(runs, verdict):
     assert failsig.combine(runs)[0] == verdict
+
+
+def test_checks_signature_is_new_problems_sorted_then_known():
+    """Bisect's "same failure" for a test with checks.json: the same new check signatures,
+    whichever known bugs came and went (tests/unit/test_report_checks.py: from files)."""
+    bad = failsig.signature("FAIL", "2 new problems: ...", None,
+                            {"new": ["b/y: EIO", "a/x: ENOENT"], "known": []})
+    step = failsig.signature("FAIL", "2 new problems, said differently", None,
+                             {"new": ["a/x: ENOENT", "b/y: EIO"], "known": ["k/z: EFBIG"]})
+    assert bad == step == "FAIL: new: a/x: ENOENT; b/y: EIO"
+    assert failsig.classify("FAIL", step, bad)[0] == "bad"
+    crashed = failsig.signature("FAIL", "x", "WARNING in vexfs_write", {"new": ["a/x: E"]})
+    assert crashed == "crash: WARNING in vexfs_write", "a crash title comes first"

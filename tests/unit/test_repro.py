@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from avocado_vexfs import jobdir, repro, vtrun
+from avocado_vexfs import failsig, jobdir, repro, vtrun
 from avocado_vexfs.errors import ConfigError
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -139,3 +139,35 @@ def test_compare_says_what_changed():
     assert changed == ["vexfs_build was aaa-6.12, now bbb-6.12"]
     passed = vtrun.Outcome("/nowhere", {"status": "PASS"})
     assert repro.compare(original, passed, {})[0] is False
+
+
+def _write_checks(logdir, new, known=()):
+    with open(os.path.join(logdir, "checks.json"), "w", encoding="utf-8") as out:
+        json.dump({"suite": "functional", "checks": [], "new": list(new),
+                   "known": list(known), "not_seen": []}, out)
+
+
+def test_crash_title_still_wins_over_checks_json(job):
+    j = jobdir.Job(job)
+    test = j.test(NAME)
+    _write_checks(test["logdir"], ["functional.dirs/rmdir_nonempty: ENOENT"])
+    assert repro.plan(j, test)["original"]["signature"] == f"crash: {TITLE}"
+
+
+def test_same_failing_check_matches_whatever_the_fail_reason_says(tmp_path):
+    """A re-run that fails the same checks matches, however the fail reason words it
+    (the summary in it is cut at a few problems); another new problem does not."""
+    first, again = tmp_path / "first", tmp_path / "again"
+    first.mkdir()
+    again.mkdir()
+    _write_checks(str(first), ["b/y: EIO", "a/x: ENOENT"])
+    _write_checks(str(again), ["a/x: ENOENT", "b/y: EIO"], known=["k/z: EFBIG"])
+    original = vtrun.Outcome("/job", {"status": "FAIL", "logdir": str(first),
+                                      "fail_reason": "2 new problems: a: x; b: y"})
+    run = vtrun.Outcome("/job", {"status": "FAIL", "logdir": str(again),
+                                 "fail_reason": "2 new problems: b: y; a: x; known: k"})
+    signature = failsig.of_outcome(original)
+    assert signature == "FAIL: new: a/x: ENOENT; b/y: EIO"
+    assert repro.compare({"signature": signature}, run, {})[0] is True
+    _write_checks(str(again), ["a/x: ENOENT", "c/w: EPERM"])
+    assert repro.compare({"signature": signature}, run, {})[0] is False

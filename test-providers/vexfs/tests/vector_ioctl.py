@@ -1,42 +1,54 @@
-"""VexFS vector ioctls on a file: VEXFS_IOC_ADD_VECTOR, then VEXFS_IOC_SEARCH."""
+"""VexFS vector ioctls on a file: add known vectors, search the k nearest, check them."""
 from virttest import error_context
 
-from avocado_vexfs import expected, vector
+from avocado_vexfs import checks, expected, vector
 from avocado_vexfs.vt import booted_guest, build_filesystem, format_and_mount
+
+
+def _judge(test, result, plan, vectors, query, results):
+    """The ioctl errnos and the search's ids, order and distances into ``results``."""
+    not_built_in, problems = vector.errno_problems(result, plan.count)
+    if not_built_in:
+        test.cancel(f"vector ioctls not built in: VEXFS_IOC_ADD_VECTOR and "
+                    f"VEXFS_IOC_SEARCH return {vector.NOT_BUILT_IN}")
+    results.add("add", problems["add"])
+    search = problems["search"]
+    if not search:
+        added = vector.accepted(vectors, result)
+        want = vector.nearest(added, query, plan.k, plan.metric)
+        test.log.info("nearest on the host: %s; kernel returned %s (ioctl returned %s)",
+                      want, result["results"], result["returned"])
+        search = vector.check_search(added, query, result["results"], plan)
+    results.add("search", search)
 
 
 @error_context.context_aware
 def run(test, params, env):
     """
-    0) build the module for the guest kernel, copy it in, insmod it
+    0) read vector_count, vector_dimensions, vector_k and the distance settings (a bad
+       value ends the test before any guest boots); build the module, insmod it
     1) mkfs on the scratch disk and mount it
-    2) from python3 in the guest, add three vectors of vector_dimensions floats to a file
-       with VEXFS_IOC_ADD_VECTOR, then search for the two nearest with VEXFS_IOC_SEARCH
-    3) ENOTTY/EINVAL/EOPNOTSUPP: the build has no such ioctl, the test is cancelled;
-       any other errno, or an oops (the console verdict), fails it
-    4) umount
+    2) from python3 in the guest, add vector_count vectors with known coordinates (in a
+       shuffled order) with VEXFS_IOC_ADD_VECTOR, then search the vector_k nearest of a
+       query with VEXFS_IOC_SEARCH
+    3) ENOTTY from every call alone means the build has no vector ioctls: cancelled with
+       that reason. EINVAL and every other errno fail (EINVAL is also what a broken
+       argument check returns). The returned ids, their order and their distances must
+       match the nearest neighbours computed on the host
+    4) umount; an oops anywhere fails the test (the console verdict)
     """
+    plan = vector.plan_from(params)
     filesystem = build_filesystem(test, params)
     mountpoint = params.get("mountpoint", "/mnt/test")
+    local, vectors, query = vector.write_input(test.logdir, f"{mountpoint}/vectors", plan)
+    results = checks.Checks("vector_ioctl")
     with booted_guest(test, params) as guest:
         format_and_mount(test, guest, filesystem, mountpoint)
         error_context.context("vector ioctls", test.log.info)
         guest.mark_step("vector ioctls")
-        result = vector.add_and_search(guest, f"{mountpoint}/vectors",
-                                       params.get("vexfs_ioc_add_vector", "0x41185601"),
-                                       params.get("vexfs_ioc_search", "0xC1285602"),
-                                       params.get("vector_dimensions", 4))
+        result = vector.run_script(guest, local)
         test.log.info("vector ioctl result: %s", result)
         guest.mark_step("umount")
         filesystem.umount(guest, mountpoint)
-    unsupported = [f"{name}: {err}" for name, err in
-                   [("add", e) for e in result["add"]] + [("search", result["search"])]
-                   if err in vector.UNSUPPORTED]
-    if unsupported:
-        test.cancel(f"unsupported by this build: {'; '.join(unsupported)}")
-    problems = [f"add vector: {err}" for err in result["add"] if err != "ok"]
-    if result["search"] != "ok":
-        problems.append(f"search: {result['search']}")
-    elif not any(vector_id for vector_id, _distance in result["results"]):
-        problems.append(f"search returned no vector ids: {result['results']}")
-    expected.report(test, params, problems, what="vector ioctls")
+    _judge(test, result, plan, vectors, query, results)
+    expected.report(test, params, results, release=guest.kernel["release"])

@@ -1,0 +1,85 @@
+"""Make variables checked before a level starts: one line and exit 2 instead of a quiet run.
+
+``make`` treats any non-empty value as true, so ``QUICK=0`` used to switch quick mode on,
+and ``PARALLEL=0`` became ``--max-parallel-tasks 0``, which runs nothing and exits 0. The
+level targets call ``avocado-vexfs check-make-vars NAME=VALUE ...`` first; an empty value
+means "not given" everywhere.
+"""
+import logging
+import os
+import re
+
+from avocado_vexfs.errors import ConfigError
+
+LOG = logging.getLogger(__name__)
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BOOLEANS = {"1": True, "yes": True, "0": False, "no": False, "": False}
+
+
+def _parallel(value):
+    if not re.fullmatch(r"\d+", value) or int(value) < 1:
+        raise ValueError("expected an integer >= 1 (tests run at once, one guest each)")
+
+
+def _boolean(value):
+    if value.lower() not in BOOLEANS:
+        raise ValueError("expected 1, yes, 0, no or empty (0 and no mean off)")
+
+
+def _recipe(value):
+    recipes = sorted(d for d in os.listdir(os.path.join(REPO, "guest-os"))
+                     if os.path.isfile(os.path.join(REPO, "guest-os", d, "recipe.json")))
+    if value not in recipes:
+        raise ValueError(f"expected a recipe in guest-os/: {', '.join(recipes)}")
+
+
+def _source(value):
+    from avocado_vexfs import vexfs  # pylint: disable=import-outside-toplevel
+    if vexfs.is_git_url(value):
+        return
+    path = os.path.expanduser(value)
+    if not os.path.isdir(path):
+        raise ValueError("expected an existing VexFS tree directory or a git URL[@ref] "
+                         f"({'not a directory' if os.path.exists(path) else 'no such path'})")
+
+
+def _directory(value):
+    path = os.path.expanduser(value)
+    if not os.path.isdir(path):
+        raise ValueError("expected an existing directory of patches "
+                         f"({'not a directory' if os.path.exists(path) else 'no such path'})")
+
+
+def _level(value):
+    if not os.path.isfile(os.path.join(REPO, "cfg", f"{value}.cfg")):
+        raise ValueError("expected a cfg/<name>.cfg such as level2 or level3")
+
+
+CHECKS = {"PARALLEL": _parallel, "QUICK": _boolean, "DEBUG": _boolean, "COLD": _boolean,
+          "RECIPE": _recipe, "VEXFS_SRC": _source, "VEXFS_PATCHES": _directory,
+          "BASELINE_LEVEL": _level}
+
+
+def check(assignments):
+    """Check NAME=VALUE words; raise ConfigError with one line for the first bad one.
+
+    An empty value is "not given" and always accepted.
+    """
+    for word in assignments:
+        name, sep, value = word.partition("=")
+        if not sep or name not in CHECKS:
+            raise ConfigError(f"check-make-vars {word!r}: expected NAME=VALUE with NAME "
+                              f"one of {', '.join(sorted(CHECKS))}")
+        value = value.strip()
+        if value == "":
+            continue
+        try:
+            CHECKS[name](value)
+        except ValueError as err:
+            raise ConfigError(f"make variable {name}={value!r}: {err}") from None
+        LOG.debug("make variable %s=%r is valid", name, value)
+
+
+def is_on(value):
+    """QUICK/DEBUG as make means them after check(): 1 or yes."""
+    return BOOLEANS.get(str(value).strip().lower(), False)
