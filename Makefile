@@ -99,6 +99,7 @@ bisect: image
 .PHONY: baseline bench-regression-eval
 BASELINE_LEVEL ?= level2
 baseline: image
+	@$(AVX) check-make-vars $(MAKE_VARS) "BASELINE_LEVEL=$(BASELINE_LEVEL)"
 	@$(BIN)/python -m avocado_vexfs.workloads.estimate cfg/$(BASELINE_LEVEL).cfg \
 		--only "bench $(FILTERS)" $(if $(QUICK_ON),--quick)
 	$(AVOCADO) run --vt-config cfg/$(BASELINE_LEVEL).cfg --vt-only-filter "bench $(FILTERS)" \

@@ -171,9 +171,19 @@ def read_run(logdir):
 
 def _job_tests(job_dir):
     """(test, logdir) of each test in the job's results.json; a moved job finds its own
-    copy of the logdir first, as the report does."""
-    from avocado_vexfs.report import jobdir  # pylint: disable=import-outside-toplevel
-    for test in jobdir.load_results(job_dir)["tests"]:
+    copy of the logdir first, as the report does.
+
+    Read here rather than through report.jobdir: the report imports this module, not
+    the other way round.
+    """
+    path = os.path.join(job_dir, "results.json")
+    try:
+        with open(path, encoding="utf-8") as handle:
+            tests = json.load(handle)["tests"]
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as err:
+        raise BaselineError(f"{path} is unreadable ({err}): expected the results of a "
+                            f"finished Avocado job") from err
+    for test in tests:
         logdir = test.get("logdir") or ""
         local = os.path.join(job_dir, "test-results", os.path.basename(logdir))
         yield test, local if logdir and os.path.isdir(local) else logdir

@@ -93,7 +93,7 @@ def parse(text, source="<expected>"):
             raise ConfigError(f"{where}: expected '<signature pattern> | <reason> | "
                               f"<where reported> [| kernel <range>]'")
         pattern, reason, reported = fields[:3]
-        if ": " not in pattern or pattern.startswith(("crash", "*")):
+        if ": " not in pattern or pattern.startswith(("crash:", "crash ", "*")):
             raise ConfigError(f"{where}: pattern {pattern!r}: expected '<check>: "
                               f"<problem>' naming a check (a crash is never a known "
                               f"failure)")

@@ -88,7 +88,7 @@ class Outcome:
         self.logdir = (test or {}).get("logdir")
         self.name = (test or {}).get("name")
         self.title = failsig.crash_title(self.logdir, params) if test else None
-        self.signature = failsig.signature(self.status, self.fail_reason, self.title)
+        self.signature = failsig.of_outcome(self)
         self.seconds = seconds
 
     def describe(self):

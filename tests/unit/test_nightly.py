@@ -103,3 +103,8 @@ def _loaded(*statuses, flaky=()):
 ])
 def test_only_a_clean_night_may_teach_the_baseline(job_status, loaded, clean):
     assert load_nightly().is_clean(job_status, loaded) is clean
+
+
+def test_a_job_dir_without_results_is_one_line(tmp_path):
+    with pytest.raises(baseline.BaselineError, match=r"results.json is unreadable"):
+        load_nightly().update_baseline(str(tmp_path))
