@@ -115,7 +115,7 @@ def check_cfg(cfg_file, only=(), extra_params=(), no=()):
     leave no test (an unknown variant name, usually), or the first bad cfg key of the
     first variant that has one (cfgkeys.validate), extra params included.
     """
-    from avocado_vexfs import cfgkeys  # pylint: disable=import-outside-toplevel
+    from avocado_vexfs import cfgkeys, expected  # pylint: disable=import-outside-toplevel
     found = variants(cfg_file, only, extra_params, no)
     if not found:
         raise ConfigError(f"{cfg_file}: no test variant matches the filters "
@@ -124,6 +124,7 @@ def check_cfg(cfg_file, only=(), extra_params=(), no=()):
     for params in found:
         try:
             cfgkeys.validate(params)
+            expected.load(expected.path_for(params))
         except ConfigError as err:
             raise ConfigError(f"{cfg_file}: {params.get('shortname', '?')}: {err}") from None
     return len(found)

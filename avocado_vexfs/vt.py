@@ -9,11 +9,18 @@ import shutil
 
 from avocado.core import exceptions
 
-from avocado_vexfs import (cfgkeys, console_verdict, fs, images, infra, kbuild, lifecycle,
-                           vexfs)
+from avocado_vexfs import (cfgkeys, console_verdict, expected, fs, images, infra, kbuild,
+                           lifecycle, vexfs)
 from avocado_vexfs.errors import GuestError
 from avocado_vexfs.guest import Guest, GuestConfig
 from avocado_vexfs.params import quick_int  # noqa: F401 (tests import it from here)
+
+
+def validate(params):
+    """Every cfg key and the known-failures file, checked before anything is built or
+    booted: a typo is a one-line error, not a verdict after minutes of guest time."""
+    cfgkeys.validate(params)
+    expected.load(expected.path_for(params))
 
 
 def vexfs_source(params):
@@ -35,7 +42,7 @@ def booted_guest(test, params):
     A crash found on the console wins over whatever error the test body raised: the
     oops is the cause, a failed command is only its symptom.
     """
-    cfgkeys.validate(params)
+    validate(params)
     opts = infra.options()
     infra.set_log_level(test, opts)
     config = infra.apply_settings(
@@ -113,7 +120,7 @@ def build_fixture(test, params):
     A build failure is a test ERROR with the first compiler error, as for VexFS, so a
     bisect step can tell a broken build from a crash.
     """
-    cfgkeys.validate(params)
+    validate(params)
     config = GuestConfig.from_params(params)
     release = guest_release(config)
     try:
@@ -135,7 +142,7 @@ def build_filesystem(test, params):
     Runs before the guest boots: a build failure is a test ERROR naming the kernel and
     the first compiler error, with the whole build log kept in the test's logdir.
     """
-    cfgkeys.validate(params)
+    validate(params)
     filesystem = fs.for_params(params)
     if filesystem.name != "vexfs":
         return filesystem
