@@ -55,7 +55,7 @@ image: setup
 # Explicit targets: make skips pattern rules for .PHONY targets.
 level1 level2 level3: image
 	@$(AVX) check-make-vars $(MAKE_VARS) && $(AVX) check-cfg cfg/$@.cfg --run-args $(VT_ARGS)
-	@$(BIN)/python -m avocado_vexfs.workloads.estimate cfg/$@.cfg \
+	@$(BIN)/python -m avocado_vexfs.bench.estimate cfg/$@.cfg \
 		$(if $(FILTERS),--only "$(FILTERS)") $(if $(QUICK_ON),--quick)
 	$(DEBUG_ENV) $(AVOCADO) run --vt-config cfg/$@.cfg $(VT_ARGS) \
 		--max-parallel-tasks $(or $(PARALLEL),$(PARALLEL_DEFAULT))
@@ -100,7 +100,7 @@ bisect: image
 BASELINE_LEVEL ?= level2
 baseline: image
 	@$(AVX) check-make-vars $(MAKE_VARS) "BASELINE_LEVEL=$(BASELINE_LEVEL)"
-	@$(BIN)/python -m avocado_vexfs.workloads.estimate cfg/$(BASELINE_LEVEL).cfg \
+	@$(BIN)/python -m avocado_vexfs.bench.estimate cfg/$(BASELINE_LEVEL).cfg \
 		--only "bench $(FILTERS)" $(if $(QUICK_ON),--quick)
 	$(AVOCADO) run --vt-config cfg/$(BASELINE_LEVEL).cfg --vt-only-filter "bench $(FILTERS)" \
 		$(if $(QUICK_ON),--vt-extra-params quick=yes) \

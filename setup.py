@@ -8,7 +8,7 @@ setup(
     license="GPL-2.0",
     python_requires=">=3.9",
     packages=find_packages(include=["avocado_vexfs", "avocado_vexfs.*"]),
-    package_data={"avocado_vexfs": ["templates/*.j2", "guest_scripts/*.py",
+    package_data={"avocado_vexfs": ["vm/templates/*.j2", "checks/guest/*.py",
                                      "report/templates/*.j2"]},
     install_requires=[
         "avocado-framework==113.*",
@@ -21,18 +21,18 @@ setup(
     extras_require={"test": ["pytest>=7,<9"]},
     entry_points={
         "console_scripts": [
-            "avocado-vexfs=avocado_vexfs.cli:main",
+            "avocado-vexfs=avocado_vexfs.cli.main:main",
             "avocado-vexfs-console=avocado_vexfs.console.cli:main",
         ],
         "avocado.plugins.cli": [
-            "vexfs_vtconfig = avocado_vexfs.vtconfig_plugin:VtConfigCheck",
+            "vexfs_vtconfig = avocado_vexfs.vt.config_plugin:VtConfigCheck",
         ],
         "avocado.plugins.init": [
             "vexfs_html = avocado_vexfs.report.plugin:VexfsReportInit",
         ],
         "avocado.plugins.result": [
             "vexfs_html = avocado_vexfs.report.plugin:VexfsReport",
-            "repro = avocado_vexfs.repro_plugin:ReproResult",
+            "repro = avocado_vexfs.triage.plugin:ReproResult",
         ],
     },
 )

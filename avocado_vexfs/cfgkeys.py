@@ -21,9 +21,9 @@ import re
 from dataclasses import dataclass
 
 from avocado_vexfs.errors import ConfigError
+from avocado_vexfs.paths import REPO
 
 LOG = logging.getLogger(__name__)
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 QUICK_SUFFIX = "_quick"
 
 # Set by Avocado-VT, the cartesian parser (variant names, maps) or kept in base.cfg for
@@ -158,7 +158,7 @@ _KEYS = [
     # filesystem under test
     _k("fs", "str", None, "variant name of the filesystem (cfg)"),
     _k("fs_type", "choice", "ext4", "filesystem under test",
-       choices="avocado_vexfs.fs:FILESYSTEMS"),
+       choices="avocado_vexfs.module.fs:FILESYSTEMS"),
     _k("type", "choice", None, "provider test module (test-providers/vexfs/tests)",
        choices=_provider_tests),
     _k("vexfs_src", "source", "", "VexFS tree (path or git URL[@ref]); else VEXFS_SRC",
@@ -173,7 +173,7 @@ _KEYS = [
     # smoke, functional
     _k("smoke_file_kb", "ints", "4 40", "file sizes of the smoke test in KiB", low=1),
     _k("functional_checks", "words", "", "functional checks to run",
-       choices="avocado_vexfs.posix:CHECKS"),
+       choices="avocado_vexfs.checks.posix:CHECKS"),
     _k("functional_check_timeout", "float", 600, "seconds for one functional check",
        low=0, low_open=True),
     _k("functional_max_kb", "int", 1024, "largest file of the sizes check in KiB", low=1),
@@ -191,7 +191,7 @@ _KEYS = [
        empty=True),
     # mkfs and mount
     _k("mkfs_mount_checks", "words", "", "mkfs/mount checks, in order",
-       choices="avocado_vexfs.mountcheck:CHECKS"),
+       choices="avocado_vexfs.checks.mountcheck:CHECKS"),
     _k("mkfs_label_option", "str", "-L", "mkfs option that sets a label"),
     _k("mkfs_too_small_kb", "int", 8, "device size below the fs's minimum in KiB", low=1),
     _k("mount_cycles", "int", 10, "mount/umount cycles", low=1),
@@ -201,7 +201,7 @@ _KEYS = [
        low=0, low_open=True, high=1),
     _k("statfs_magic", "hex", "0", "expected statfs f_type"),
     _k("negative_mounts", "words", "", "bad devices a mount must refuse",
-       choices="avocado_vexfs.mountcheck:NEGATIVE"),
+       choices="avocado_vexfs.checks.mountcheck:NEGATIVE"),
     # persistence, vector ioctls
     _k("persistence_file_kb", "ints", "4 16 40", "file sizes kept across remounts in KiB",
        low=1),
@@ -215,7 +215,7 @@ _KEYS = [
     _k("vector_count", "int", 16, "vectors added before the search", low=2, high=100000),
     _k("vector_k", "int", 4, "nearest neighbours asked for (<= vector_count)", low=1),
     _k("vector_distance_metric", "choice", "euclidean", "distance of the search",
-       choices="avocado_vexfs.vector:METRICS"),
+       choices="avocado_vexfs.checks.vector:METRICS"),
     _k("vector_distance_scale", "float", 1000, "fixed-point scale of returned distances",
        low=0, low_open=True),
     _k("vector_distance_tolerance", "float", 0.01, "allowed distance error (fraction)",
@@ -273,7 +273,7 @@ _KEYS = [
        empty=True),
     # fault injection
     _k("fault_kinds", "words", "error_writes", "faults injected",
-       choices="avocado_vexfs.faults:FAULTS"),
+       choices="avocado_vexfs.checks.faults:FAULTS"),
     _k("fault_seconds", "float", 5, "seconds each fault stays on", low=0, low_open=True),
     _k("fault_file_kb", "int", 16, "file written under the fault in KiB", low=1),
     _k("fault_old_kb", "int", 40, "file written before the fault in KiB", low=1),
@@ -430,7 +430,7 @@ def _conv_path(_name, text, _key):
 
 
 def _conv_source(_name, text, _key):
-    from avocado_vexfs import vexfs  # pylint: disable=import-outside-toplevel
+    from avocado_vexfs.module import vexfs  # pylint: disable=import-outside-toplevel
     if vexfs.is_git_url(text):
         return text
     path = _repo_path(text)
@@ -440,8 +440,8 @@ def _conv_source(_name, text, _key):
 
 
 def _conv_fio(name, text, _key):
-    from avocado_vexfs.workloads import fio  # pylint: disable=import-outside-toplevel
-    from avocado_vexfs.workloads.base import WorkloadError  # pylint: disable=C0415
+    from avocado_vexfs.bench import fio  # pylint: disable=import-outside-toplevel
+    from avocado_vexfs.bench.base import WorkloadError  # pylint: disable=C0415
     try:
         return fio.parse_options(text, where=name)
     except WorkloadError:
@@ -476,7 +476,7 @@ def _cross_checks(params):
             raise ConfigError(f"cfg key bench_workloads names {workload!r}: expected "
                               f"bench_{workload}_fio or bench_{workload}_metadata in cfg")
     if "bench_repeats" in params and get(params, "bench_regression") == "check":
-        from avocado_vexfs.stats import MIN_REPEATS  # pylint: disable=C0415
+        from avocado_vexfs.bench.stats import MIN_REPEATS  # pylint: disable=C0415
         if get(params, "bench_repeats") < MIN_REPEATS:
             raise ConfigError(f"cfg key bench_repeats = {_show(params['bench_repeats'])}: "
                               f"expected >= {MIN_REPEATS} when bench_regression = check "

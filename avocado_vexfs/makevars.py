@@ -10,9 +10,9 @@ import os
 import re
 
 from avocado_vexfs.errors import ConfigError
+from avocado_vexfs.paths import REPO
 
 LOG = logging.getLogger(__name__)
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BOOLEANS = {"1": True, "yes": True, "0": False, "no": False, "": False}
 
 
@@ -34,7 +34,7 @@ def _recipe(value):
 
 
 def _source(value):
-    from avocado_vexfs import vexfs  # pylint: disable=import-outside-toplevel
+    from avocado_vexfs.module import vexfs  # pylint: disable=import-outside-toplevel
     if vexfs.is_git_url(value):
         return
     path = os.path.expanduser(value)

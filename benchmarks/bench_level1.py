@@ -12,8 +12,8 @@ import sys
 import tempfile
 import time
 
-from avocado_vexfs import images
-from avocado_vexfs.guest import Guest, GuestConfig
+from avocado_vexfs.vm import images
+from avocado_vexfs.vm.guest import Guest, GuestConfig
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.dirname(sys.executable)

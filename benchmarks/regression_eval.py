@@ -24,7 +24,7 @@ import time
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
-from avocado_vexfs import stats  # pylint: disable=wrong-import-position
+from avocado_vexfs.bench import stats  # pylint: disable=wrong-import-position
 from avocado_vexfs.errors import VexfsError  # pylint: disable=wrong-import-position
 
 WORKLOAD = "rw=write bs=64k size=16m end_fsync=1"
@@ -39,8 +39,8 @@ def load_average():
 
 def measure(args):
     """Boot one guest, collect the three pools; {"base": [...], "same": [...], ...}."""
-    from avocado_vexfs.guest import Guest, GuestConfig  # pylint: disable=import-outside-toplevel
-    from avocado_vexfs.workloads import fio, metadata  # pylint: disable=import-outside-toplevel
+    from avocado_vexfs.vm.guest import Guest, GuestConfig  # pylint: disable=import-outside-toplevel
+    from avocado_vexfs.bench import fio, metadata  # pylint: disable=import-outside-toplevel
     if args.metadata_files:
         def workload():
             return metadata.run(guest, "/mnt/test", args.metadata_files, 4096)

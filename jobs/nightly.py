@@ -55,9 +55,9 @@ def is_clean(job_status, loaded):
 def update_baseline(job_dir):
     """Record this clean night's bench metrics in their stores; the number recorded.
 
-    :raises avocado_vexfs.baseline.BaselineError: a corrupt run file, metrics or store
+    :raises avocado_vexfs.bench.baseline.BaselineError: a corrupt run file, metrics or store
     """
-    from avocado_vexfs import baseline  # pylint: disable=import-outside-toplevel
+    from avocado_vexfs.bench import baseline  # pylint: disable=import-outside-toplevel
     recorded = baseline.record_job(job_dir)
     for name, store, count in recorded:
         LOG.info("nightly: baseline %s: %d metrics of %s recorded", store, count, name)

@@ -113,7 +113,7 @@ def _setup_end(lines):
 
 
 def check(name, lines, guest_result, fsck_ok_status=(0,)):
-    """[Failure] of one workload's guest result (guest_scripts/crashcons.py output)."""
+    """[Failure] of one workload's guest result (checks/guest/crashcons.py output)."""
     shape = skeleton(lines)
     if guest_result.get("error"):
         return [Failure(name, "-", "-", "run error", "the workload recorded and replayed",

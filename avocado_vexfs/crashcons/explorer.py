@@ -2,7 +2,7 @@
 
 The guest needs three scratch disks: the filesystem's (data), the dm-log-writes log and
 the replay target (at least as big as the data disk). Everything heavy happens in the
-guest (guest_scripts/crashcons.py); this module copies the script and each workload in,
+guest (checks/guest/crashcons.py); this module copies the script and each workload in,
 runs it, and checks the answer against the model on the host.
 """
 import json
@@ -12,9 +12,9 @@ import time
 
 from avocado_vexfs.crashcons import check, workload
 from avocado_vexfs.errors import ConfigError
+from avocado_vexfs.paths import guest_script
 
-SCRIPT = os.path.join(os.path.dirname(os.path.dirname(__file__)), "guest_scripts",
-                      "crashcons.py")
+SCRIPT = guest_script("crashcons.py")
 GUEST_DIR = "/opt/avocado-vexfs/crashcons"
 RESULT_PREFIX = "AVX-RESULT "
 MODULES = ("dm-log-writes", "dm-snapshot", "loop")

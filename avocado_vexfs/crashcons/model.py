@@ -19,8 +19,8 @@ fsynced inode with its names, and a kernel developer wants to know when they do 
 """
 import posixpath
 
+from avocado_vexfs.checks.guest.crashcons import runs  # the guest's own description
 from avocado_vexfs.crashcons.workload import PERSIST
-from avocado_vexfs.guest_scripts.crashcons import runs  # the guest's own description
 
 
 class Fact:

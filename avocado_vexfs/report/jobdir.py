@@ -25,10 +25,10 @@ class JobError(VexfsError):
 def resolve(job):
     """The job directory for ``job`` (a path, a job id prefix, or "" for the latest).
 
-    One lookup for the whole project: avocado_vexfs.jobdir.find (repro uses it too).
+    One lookup for the whole project: avocado_vexfs.triage.jobdir.find (repro uses it too).
     :raises ConfigError: with one line naming what was looked for and where
     """
-    from avocado_vexfs import jobdir as jobs  # pylint: disable=import-outside-toplevel
+    from avocado_vexfs.triage import jobdir as jobs  # pylint: disable=import-outside-toplevel
     if job and os.path.isdir(job) and not os.path.isfile(os.path.join(job, RESULTS)):
         raise JobError(f"{os.path.join(job, RESULTS)} does not exist: expected a finished "
                        f"Avocado job directory (results/job-...)")

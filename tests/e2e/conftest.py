@@ -3,7 +3,7 @@ import os
 
 import pytest
 
-from avocado_vexfs import domain, host
+from avocado_vexfs.vm import domain, host
 from leftovers import leaked
 
 

@@ -2,8 +2,8 @@
 import os
 import re
 
-from avocado_vexfs import domain, host
-from avocado_vexfs.guest import _pid_alive
+from avocado_vexfs.vm import domain, host
+from avocado_vexfs.vm.guest import _pid_alive
 
 
 def leaked(before):

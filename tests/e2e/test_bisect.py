@@ -16,8 +16,8 @@ import time
 
 import pytest
 
-from avocado_vexfs import bisect
 from avocado_vexfs.errors import ConfigError
+from avocado_vexfs.triage import bisect
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FIXTURE = os.path.join(REPO, "tests", "fixtures", "crashmod")

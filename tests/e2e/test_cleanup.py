@@ -8,12 +8,12 @@ import time
 
 import pytest
 
-from avocado_vexfs import domain, host
-from avocado_vexfs.guest import Guest, GuestConfig, sweep_stale
+from avocado_vexfs.vm import domain, host
+from avocado_vexfs.vm.guest import Guest, GuestConfig, sweep_stale
 
 BOOT_AND_WAIT = textwrap.dedent("""
     import sys, time
-    from avocado_vexfs.guest import Guest, GuestConfig
+    from avocado_vexfs.vm.guest import Guest, GuestConfig
     guest = Guest(GuestConfig(name_hint="e2e-kill")).start()
     print(guest.name, guest.workdir, flush=True)
     time.sleep(600)

@@ -8,7 +8,7 @@ fsync on ext4 and leave a usable filesystem. Trimmed to a few minutes of guest t
 import json
 import os
 
-from avocado_vexfs import domain, host
+from avocado_vexfs.vm import domain, host
 from leftovers import leaked
 
 from test_level1 import _avocado

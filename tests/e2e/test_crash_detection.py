@@ -9,9 +9,11 @@ import time
 
 import pytest
 
-from avocado_vexfs import console, images, kbuild
+from avocado_vexfs import console
 from avocado_vexfs.errors import GuestError
-from avocado_vexfs.guest import Guest, GuestConfig
+from avocado_vexfs.module import kbuild
+from avocado_vexfs.vm import images
+from avocado_vexfs.vm.guest import Guest, GuestConfig
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # watchdog_thresh=5: a soft lockup is reported after 10 s, before TCG's RCU stall at 21 s

@@ -5,7 +5,7 @@ import os
 import pytest
 
 from avocado_vexfs.errors import GuestCommandError
-from avocado_vexfs.guest import Guest, GuestConfig
+from avocado_vexfs.vm.guest import Guest, GuestConfig
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from avocado_vexfs import checks
+from avocado_vexfs.verdict import checks
 from test_level1 import REPO, _avocado
 
 PLANTED = ("mkfs_mount.statfs: f_type ADDR: expected ADDR | planted: the cfg expects "

@@ -6,7 +6,8 @@ import sys
 
 import pytest
 
-from avocado_vexfs import checks, domain, host
+from avocado_vexfs.verdict import checks
+from avocado_vexfs.vm import domain, host
 from leftovers import leaked
 
 BIN = os.path.dirname(sys.executable)

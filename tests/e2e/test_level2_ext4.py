@@ -6,7 +6,7 @@ that flag upstream VexFS bugs must all pass on ext4 in a real guest.
 import json
 import os
 
-from avocado_vexfs import domain, host
+from avocado_vexfs.vm import domain, host
 from leftovers import leaked
 
 from test_level1 import _avocado

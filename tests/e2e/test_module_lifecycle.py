@@ -7,7 +7,7 @@ refuses to load (an unknown trigger word makes its init return -EINVAL).
 import json
 import os
 
-from avocado_vexfs import domain, host
+from avocado_vexfs.vm import domain, host
 from leftovers import leaked
 
 from test_level1 import _avocado

@@ -10,10 +10,11 @@ import types
 
 import pytest
 
-from avocado_vexfs import infra, vt
 from avocado_vexfs.errors import GuestCommandError
+from avocado_vexfs.vm import infra
+from avocado_vexfs.vt import steps
 from leftovers import leaked
-from avocado_vexfs import domain, host
+from avocado_vexfs.vm import domain, host
 
 BIN = os.path.dirname(sys.executable)
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -113,7 +114,7 @@ def test_debug_mode_keeps_a_failed_guest_until_sweep_destroys_it(tmp_path, monke
     test = types.SimpleNamespace(logdir=str(tmp_path), name="debugkeep",
                                  log=logging.getLogger("debugkeep"))
     with pytest.raises(GuestCommandError):
-        with vt.booted_guest(test, params) as guest:
+        with steps.booted_guest(test, params) as guest:
             name, workdir = guest.name, guest.workdir
             guest.cmd("false")
     try:

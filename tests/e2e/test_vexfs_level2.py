@@ -8,7 +8,8 @@ no problem outside it (a new signature fails CI), and every entry of those suite
 import json
 import os
 
-from avocado_vexfs import checks, domain, expected, host
+from avocado_vexfs.verdict import checks, known
+from avocado_vexfs.vm import domain, host
 from leftovers import leaked
 
 from test_level1 import REPO, VEXFS_PATCHES, VEXFS_SRC, _avocado
@@ -38,7 +39,7 @@ def test_vexfs_level2_known_bugs_by_signature(tmp_path):
         seen |= {p["known"]["pattern"] for c in data["checks"] for p in c["problems"]
                  if p.get("known")}
     assert new == []
-    entries = expected.load(expected.path_for({"fs_type": "vexfs"}))
+    entries = known.load(known.path_for({"fs_type": "vexfs"}))
     mine = [e.pattern for e in entries if e.scope.split(".")[0] in SUITES]
     assert mine, "cfg/expected/vexfs.txt lists no bug of these suites"
     assert [p for p in mine if p not in seen] == [], "known failures not seen: fixed?"

@@ -11,8 +11,9 @@ import sys
 
 import pytest
 
-from avocado_vexfs import avocado_setup, makevars, settings
+from avocado_vexfs import makevars, settings
 from avocado_vexfs.errors import ConfigError
+from avocado_vexfs.vt import avocado_setup
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TABLE = os.path.join(REPO, "tests", "data", "bad-inputs.txt")

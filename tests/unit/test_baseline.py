@@ -1,12 +1,13 @@
-"""Baseline store (avocado_vexfs/baseline.py) and the benchmark cfg (workloads/spec.py)."""
+"""Baseline store (avocado_vexfs/bench/baseline.py) and the benchmark cfg (bench/spec.py)."""
 import json
 import os
 
 import pytest
 
-from avocado_vexfs import baseline, checks
+from avocado_vexfs.bench import baseline
+from avocado_vexfs.bench import runner, spec
 from avocado_vexfs.errors import ConfigError
-from avocado_vexfs.workloads import bench, spec
+from avocado_vexfs.verdict import checks
 
 KEY = baseline.key("6.12.117+deb12-cloud-amd64", 2, 2048, "ext4")
 METRICS = [{"workload": "small_write", "params": "bs=4k rw=write", "metric": "write_bw",
@@ -62,7 +63,7 @@ def test_judge_flags_a_regression_and_explains_missing(tmp_path):
     store.record(KEY, METRICS, run_id="r")
     slow = [dict(METRICS[0], values=[80, 81, 79, 82, 80]),
             dict(METRICS[0], workload="metadata", metric="create_rate")]
-    verdicts, missing = bench.judge(store, KEY, slow, ["*_bw", "*_rate"])
+    verdicts, missing = runner.judge(store, KEY, slow, ["*_bw", "*_rate"])
     assert [v.verdict for _e, v in verdicts] == ["regression"]
     assert missing == {"metadata": (f"no baseline for metadata in {store.path}: record "
                                     f"one with 'make baseline' (a clean 'make nightly' "
@@ -73,7 +74,7 @@ def _checks(tmp_path, new_metrics):
     store = baseline.Store(str(tmp_path / "bench.json"))
     store.record(KEY, METRICS, run_id="r")
     results = checks.Checks("bench")
-    bench.add_checks(results, *bench.judge(store, KEY, new_metrics, ["*_bw", "*_rate"]))
+    runner.add_checks(results, *runner.judge(store, KEY, new_metrics, ["*_bw", "*_rate"]))
     return results
 
 

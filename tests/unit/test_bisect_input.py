@@ -11,8 +11,8 @@ import tempfile
 
 import pytest
 
-from avocado_vexfs import bisect
 from avocado_vexfs.errors import ConfigError
+from avocado_vexfs.triage import bisect
 
 BIN = os.path.dirname(sys.executable)
 TEST = "lifecycle.fixture"

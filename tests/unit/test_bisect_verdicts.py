@@ -3,7 +3,7 @@ import os
 
 import pytest
 
-from avocado_vexfs import failsig
+from avocado_vexfs.triage import failure
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 NULL = "crash: BUG: kernel NULL pointer dereference in crashmod_null_deref"
@@ -35,14 +35,14 @@ CLASSIFY = [
 
 @pytest.mark.parametrize("status, sig, reference, verdict, reason", CLASSIFY)
 def test_classify(status, sig, reference, verdict, reason):
-    got = failsig.classify(status, sig, reference)
+    got = failure.classify(status, sig, reference)
     assert got[0] == verdict
     assert got[1].startswith(reason)
 
 
 def test_skip_reason_quotes_the_raw_fail_reason():
     raw = "fixture build failed against 6.12.117: x.c:347:34: error: expected expression"
-    _, reason = failsig.classify("ERROR", failsig.signature("ERROR", raw), NULL, raw)
+    _, reason = failure.classify("ERROR", failure.signature("ERROR", raw), NULL, raw)
     assert reason == f"build failure: {raw}"
 
 
@@ -58,21 +58,21 @@ NORMALIZE = [
 
 @pytest.mark.parametrize("reason, expected", NORMALIZE)
 def test_normalize(reason, expected):
-    assert failsig.normalize(reason) == expected
+    assert failure.normalize(reason) == expected
 
 
 def test_same_check_different_numbers_is_same_signature():
-    one = failsig.signature("FAIL", "cycle 1/3 rmmod: kernel tainted: W warning")
-    two = failsig.signature("FAIL", "cycle 3/3 rmmod: kernel tainted: W warning")
+    one = failure.signature("FAIL", "cycle 1/3 rmmod: kernel tainted: W warning")
+    two = failure.signature("FAIL", "cycle 3/3 rmmod: kernel tainted: W warning")
     assert one == two
-    assert one != failsig.signature("FAIL", "cycle 1/3 rmmod: rmmod failed: busy")
+    assert one != failure.signature("FAIL", "cycle 1/3 rmmod: rmmod failed: busy")
 
 
 def test_crash_title_beats_the_fail_reason():
-    sig = failsig.signature("FAIL", "cycle 1/1 insmod: insmod failed: Killed",
+    sig = failure.signature("FAIL", "cycle 1/1 insmod: insmod failed: Killed",
                             title="BUG: kernel NULL pointer dereference in crashmod_null_deref")
     assert sig == NULL
-    assert failsig.signature("PASS", "", None) is None
+    assert failure.signature("PASS", "", None) is None
 
 
 def test_crash_title_read_from_a_real_console_log(tmp_path):
@@ -80,9 +80,9 @@ def test_crash_title_read_from_a_real_console_log(tmp_path):
               encoding="utf-8") as golden:
         text = golden.read().split("\n\n", 1)[1]
     (tmp_path / "console.log").write_text(text, encoding="utf-8")
-    assert failsig.crash_title(str(tmp_path)) == NULL[len("crash: "):]
-    assert failsig.crash_title(str(tmp_path), {"console_check": "no"}) is None
-    assert failsig.crash_title(str(tmp_path / "missing")) is None
+    assert failure.crash_title(str(tmp_path)) == NULL[len("crash: "):]
+    assert failure.crash_title(str(tmp_path), {"console_check": "no"}) is None
+    assert failure.crash_title(str(tmp_path / "missing")) is None
 
 
 COMBINE = [
@@ -96,17 +96,17 @@ COMBINE = [
 
 @pytest.mark.parametrize("runs, verdict", COMBINE)
 def test_a_step_is_bad_if_any_repetition_fails_the_same_way(runs, verdict):
-    assert failsig.combine(runs)[0] == verdict
+    assert failure.combine(runs)[0] == verdict
 
 
 def test_checks_signature_is_new_problems_sorted_then_known():
     """Bisect's "same failure" for a test with checks.json: the same new check signatures,
     whichever known bugs came and went (tests/unit/test_report_checks.py: from files)."""
-    bad = failsig.signature("FAIL", "2 new problems: ...", None,
+    bad = failure.signature("FAIL", "2 new problems: ...", None,
                             {"new": ["b/y: EIO", "a/x: ENOENT"], "known": []})
-    step = failsig.signature("FAIL", "2 new problems, said differently", None,
+    step = failure.signature("FAIL", "2 new problems, said differently", None,
                              {"new": ["a/x: ENOENT", "b/y: EIO"], "known": ["k/z: EFBIG"]})
     assert bad == step == "FAIL: new: a/x: ENOENT; b/y: EIO"
-    assert failsig.classify("FAIL", step, bad)[0] == "bad"
-    crashed = failsig.signature("FAIL", "x", "WARNING in vexfs_write", {"new": ["a/x: E"]})
+    assert failure.classify("FAIL", step, bad)[0] == "bad"
+    crashed = failure.signature("FAIL", "x", "WARNING in vexfs_write", {"new": ["a/x: E"]})
     assert crashed == "crash: WARNING in vexfs_write", "a crash title comes first"

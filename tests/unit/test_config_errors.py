@@ -7,11 +7,14 @@ import sys
 
 import pytest
 
-from avocado_vexfs import (avocado_setup, cfgkeys, fs, host, images, jobdir, kbuild, repro,
-                           vexfs, vtconfig_plugin)
+from avocado_vexfs import cfgkeys
 from avocado_vexfs.errors import ConfigError
-from avocado_vexfs.guest import GuestConfig
+from avocado_vexfs.module import fs, kbuild, vexfs
 from avocado_vexfs.params import quick_int
+from avocado_vexfs.triage import jobdir, repro
+from avocado_vexfs.vm import host, images
+from avocado_vexfs.vm.guest import GuestConfig
+from avocado_vexfs.vt import avocado_setup, config_plugin
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -214,7 +217,7 @@ def test_bad_cache_dir_is_one_line_not_a_traceback(monkeypatch):
 def test_job_plugin_refuses_bad_vt_inputs(repo, monkeypatch, config, message):
     monkeypatch.chdir(repo)
     with pytest.raises(ConfigError) as err:
-        vtconfig_plugin.check(dict(config, subcommand="run"))
+        config_plugin.check(dict(config, subcommand="run"))
     assert message in str(err.value)
 
 
@@ -222,9 +225,9 @@ def test_job_plugin_counts_good_inputs_and_ignores_other_commands(repo, monkeypa
     monkeypatch.chdir(repo)
     config = {"subcommand": "run", "vt.config": "cfg/level1.cfg",
               "vt.only_filter": "ext4", "resolver.references": ["boot"]}
-    assert vtconfig_plugin.check(config) == 1
-    assert vtconfig_plugin.check(dict(config, subcommand="list")) == 0
-    assert vtconfig_plugin.check({"subcommand": "run"}) == 0
+    assert config_plugin.check(config) == 1
+    assert config_plugin.check(dict(config, subcommand="list")) == 0
+    assert config_plugin.check({"subcommand": "run"}) == 0
 
 
 def test_avocado_run_on_a_missing_cfg_says_our_line(repo, tmp_path):
@@ -278,5 +281,5 @@ def test_a_config_error_gets_no_repro(tmp_path):
     ({"status": "ERROR", "fail_reason": "x", "logfile": "/nonexistent"}, False),
 ])
 def test_config_errors_are_told_by_their_class(test, expected):
-    import avocado_vexfs.baseline  # noqa: F401  (registers BaselineError)
+    import avocado_vexfs.bench.baseline  # noqa: F401  (registers BaselineError)
     assert repro.is_config_error(test) is expected

@@ -1,6 +1,6 @@
 import pytest
 
-from avocado_vexfs.console_watch import fatal_reason
+from avocado_vexfs.vm.console_watch import fatal_reason
 
 READY = "avocado-vexfs: guest ready"
 BOOT = f"[    8.5] {READY} 6.12\n"

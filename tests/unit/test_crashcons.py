@@ -11,10 +11,10 @@ import os
 
 import pytest
 
-from avocado_vexfs import fs
+from avocado_vexfs.checks.guest import crashcons as guest_side
 from avocado_vexfs.crashcons import check, explorer, model, workload
 from avocado_vexfs.errors import ConfigError
-from avocado_vexfs.guest_scripts import crashcons as guest_side
+from avocado_vexfs.module import fs
 
 DATA = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "crashcons")
 

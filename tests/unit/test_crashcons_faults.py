@@ -1,11 +1,11 @@
-"""Fault-injection verdicts (avocado_vexfs.faults.judge) on what a guest answered.
+"""Fault-injection verdicts (avocado_vexfs.checks.faults.judge) on what a guest answered.
 
 The rows are shaped like real runs: ext4 and upstream VexFS under dm-flakey and
 scsi_debug on a 6.12 guest.
 """
 import pytest
 
-from avocado_vexfs import faults
+from avocado_vexfs.checks import faults
 
 
 def _run(fault, attempts, files, mount="ok", new_write="ok"):

@@ -1,5 +1,5 @@
 """Checksum maps: parsing sha256sum output and naming every difference."""
-from avocado_vexfs import datacheck
+from avocado_vexfs.checks import datacheck
 
 A = "a" * 64
 B = "b" * 64

@@ -1,7 +1,7 @@
 """The libvirt domain XML: what a test guest is made of."""
 import xml.etree.ElementTree as ET
 
-from avocado_vexfs import domain
+from avocado_vexfs.vm import domain
 
 
 def _render(**over):

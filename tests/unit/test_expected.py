@@ -11,8 +11,8 @@ import os
 import pytest
 from avocado.core import exceptions
 
-from avocado_vexfs import checks, expected
 from avocado_vexfs.errors import ConfigError
+from avocado_vexfs.verdict import checks, known
 
 DATA = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "verdicts")
 CASES = sorted(glob.glob(os.path.join(DATA, "cases", "*.json")))
@@ -64,7 +64,7 @@ def _verdict(case, tmp_path):
         results.add(check, [text for name, text in case["problems"] if name == check])
     test = FakeTest(str(tmp_path))
     try:
-        expected.report(test, params, results, release=case.get("kernel"))
+        known.report(test, params, results, release=case.get("kernel"))
         status, reason = "PASS", ""
     except exceptions.TestBaseException as err:
         status, reason = err.status, str(err)
@@ -115,24 +115,24 @@ def test_checks_json_records_each_check(tmp_path):
 ])
 def test_bad_line_names_file_line_and_form(line, message):
     with pytest.raises(ConfigError, match=r"x.txt:2: ") as err:
-        expected.parse(f"# header\n{line}\n", source="x.txt")
+        known.parse(f"# header\n{line}\n", source="x.txt")
     assert message in str(err.value)
 
 
 def test_kernel_range():
-    entry = expected.parse("a.b: c | why | where | kernel >=6.8 <6.13\n")[0]
+    entry = known.parse("a.b: c | why | where | kernel >=6.8 <6.13\n")[0]
     assert entry.applies_to("6.12.117+deb12-cloud-amd64")
     assert not entry.applies_to("6.1.0-57-cloud-amd64")
     assert not entry.applies_to("6.13.1")
 
 
 def test_missing_file_expects_nothing(tmp_path):
-    assert expected.load(str(tmp_path / "none.txt")) == []
+    assert known.load(str(tmp_path / "none.txt")) == []
 
 
 def test_repo_files_parse(repo):
     for fs_type in ("ext4", "vexfs"):
-        path = expected.path_for({"fs_type": fs_type})
+        path = known.path_for({"fs_type": fs_type})
         assert path.startswith(str(repo))
-        expected.load(path)
-    assert expected.load(expected.path_for({"fs_type": "ext4"})) == []
+        known.load(path)
+    assert known.load(known.path_for({"fs_type": "ext4"})) == []

@@ -1,11 +1,11 @@
-"""fio JSON parsing (avocado_vexfs/workloads/fio.py) on real output from the guest."""
+"""fio JSON parsing (avocado_vexfs/bench/fio.py) on real output from the guest."""
 import json
 import os
 
 import pytest
 
-from avocado_vexfs.workloads import fio
-from avocado_vexfs.workloads.base import WorkloadError
+from avocado_vexfs.bench import fio
+from avocado_vexfs.bench.base import WorkloadError
 
 DATA = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "fio")
 

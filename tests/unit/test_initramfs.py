@@ -3,7 +3,7 @@ import gzip
 import lzma
 import subprocess
 
-from avocado_vexfs import initramfs
+from avocado_vexfs.vm import initramfs
 
 
 def _modules_dir(tmp_path):

@@ -1,6 +1,7 @@
 import pytest
 
-from avocado_vexfs import lifecycle, params as cfgparams
+from avocado_vexfs import params as cfgparams
+from avocado_vexfs.checks import lifecycle
 from avocado_vexfs.errors import ConfigError
 
 O, E, W, D = 1 << 12, 1 << 13, 1 << 9, 1 << 7

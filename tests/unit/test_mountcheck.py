@@ -1,6 +1,6 @@
 import pytest
 
-from avocado_vexfs import mountcheck
+from avocado_vexfs.checks import mountcheck
 from avocado_vexfs.errors import ConfigError
 
 MB512 = 512 << 20

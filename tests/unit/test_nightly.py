@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from avocado_vexfs import baseline
+from avocado_vexfs.bench import baseline
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 

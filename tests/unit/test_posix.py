@@ -1,8 +1,9 @@
 """The host side of the POSIX checks: result parsing, check names, level 2's selection."""
 import pytest
 
-from avocado_vexfs import avocado_setup, posix
+from avocado_vexfs.checks import posix
 from avocado_vexfs.errors import ConfigError
+from avocado_vexfs.vt import avocado_setup
 
 
 def test_result_line_is_parsed():

@@ -9,8 +9,8 @@ from xml.dom import minidom
 import pytest
 from avocado.plugins.xunit import XUnitResult
 
-from avocado_vexfs import failsig
 from avocado_vexfs.report import diff, html, jobdir, xunit
+from avocado_vexfs.triage import failure
 
 DATA = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "report")
 with open(os.path.join(DATA, "checks_jobs.json"), encoding="utf-8") as _src:
@@ -122,26 +122,26 @@ def test_diff_text_and_exit_on_a_new_unknown_signature(jobs):
                          ids=[f"{r['checks']}-{r['status']}" for r in CASES["signature"]])
 def test_failure_signature_is_crash_then_checks_then_reason(row):
     data = read_checks(row["checks"]) if row["checks"] else None
-    assert failsig.signature(row["status"], row["fail_reason"], row["title"],
+    assert failure.signature(row["status"], row["fail_reason"], row["title"],
                              data) == row["expected"]
 
 
 def test_signature_sorts_new_problems_and_ignores_known_ones():
     data = {"new": ["b: EIO", "a: ENOENT"], "known": ["k: EFBIG"]}
     same = {"new": ["a: ENOENT", "b: EIO"], "known": []}
-    assert failsig.signature("FAIL", "x", None, data) == "FAIL: new: a: ENOENT; b: EIO"
-    assert failsig.signature("FAIL", "x", None, data) == \
-        failsig.signature("FAIL", "other words", None, same)
+    assert failure.signature("FAIL", "x", None, data) == "FAIL: new: a: ENOENT; b: EIO"
+    assert failure.signature("FAIL", "x", None, data) == \
+        failure.signature("FAIL", "other words", None, same)
 
 
 def test_of_outcome_reads_the_checks_json_of_the_outcome(jobs):
     logdir = os.path.join(jobs[1], "test-results", "1-vexfs.linux_6_12.functional")
     outcome = types.SimpleNamespace(status="FAIL", fail_reason="1 new problem: x",
                                     title=None, logdir=logdir)
-    assert failsig.of_outcome(outcome) == "FAIL: new: functional.files/rename_cross: EXDEV"
+    assert failure.of_outcome(outcome) == "FAIL: new: functional.files/rename_cross: EXDEV"
     with open(os.path.join(logdir, "checks.json"), "w", encoding="utf-8") as out:
         out.write("not json")
-    assert failsig.of_outcome(outcome) == "FAIL: N new problem: x"
+    assert failure.of_outcome(outcome) == "FAIL: N new problem: x"
 
 
 def avocado_results_xml(job_dir):
@@ -221,4 +221,4 @@ def test_real_checks_json_with_one_signature_for_three_files():
     assert xunit.check_lines(view)[1:] == [
         "NEW: functional.sizes: failed: write N bytes: EFBIG (x3)",
         "check functional.sizes: fail"]
-    assert failsig.checks_signature(data) == "new: functional.sizes: failed: write N bytes: EFBIG"
+    assert failure.checks_signature(data) == "new: functional.sizes: failed: write N bytes: EFBIG"

@@ -9,8 +9,8 @@ import os
 
 import pytest
 
-from avocado_vexfs import failsig, jobdir, repro, vtrun
 from avocado_vexfs.errors import ConfigError
+from avocado_vexfs.triage import failure, jobdir, repro, run_variant
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 JOB_ID = "5a7c0de1" + "0" * 32
@@ -36,8 +36,8 @@ def _debug_log(params):
 def job(tmp_path):
     """A finished job: one FAIL (with a NULL deref on its console) and one PASS."""
     path = tmp_path / f"job-2026-11-25T07.00-{JOB_ID[:7]}"
-    params = vtrun.variants(os.path.join(REPO, "cfg", "level2.cfg"), [NAME],
-                            ["vcpus=1"])[0]
+    params = run_variant.variants(os.path.join(REPO, "cfg", "level2.cfg"), [NAME],
+                                  ["vcpus=1"])[0]
     params["lifecycle_cycles"] = "2"  # the cfg said 10 when the job ran
     tests = []
     for number, (name, status, reason) in enumerate([
@@ -131,13 +131,13 @@ def test_repro_json_lists_failed_tests_only(job):
 def test_compare_says_what_changed():
     original = {"signature": "FAIL: cycle N/N rmmod: rmmod failed", "kernel": "6.12.117",
                 "vexfs_build": "aaa-6.12"}
-    run = vtrun.Outcome("/nowhere", {"status": "FAIL",
-                                     "fail_reason": "cycle 2/3 rmmod: rmmod failed"})
+    run = run_variant.Outcome("/nowhere", {"status": "FAIL",
+                                           "fail_reason": "cycle 2/3 rmmod: rmmod failed"})
     same, changed = repro.compare(original, run, {"kernel": "6.12.117",
                                                   "vexfs_build": "bbb-6.12"})
     assert same
     assert changed == ["vexfs_build was aaa-6.12, now bbb-6.12"]
-    passed = vtrun.Outcome("/nowhere", {"status": "PASS"})
+    passed = run_variant.Outcome("/nowhere", {"status": "PASS"})
     assert repro.compare(original, passed, {})[0] is False
 
 
@@ -162,11 +162,11 @@ def test_same_failing_check_matches_whatever_the_fail_reason_says(tmp_path):
     again.mkdir()
     _write_checks(str(first), ["b/y: EIO", "a/x: ENOENT"])
     _write_checks(str(again), ["a/x: ENOENT", "b/y: EIO"], known=["k/z: EFBIG"])
-    original = vtrun.Outcome("/job", {"status": "FAIL", "logdir": str(first),
-                                      "fail_reason": "2 new problems: a: x; b: y"})
-    run = vtrun.Outcome("/job", {"status": "FAIL", "logdir": str(again),
-                                 "fail_reason": "2 new problems: b: y; a: x; known: k"})
-    signature = failsig.of_outcome(original)
+    original = run_variant.Outcome("/job", {"status": "FAIL", "logdir": str(first),
+                                            "fail_reason": "2 new problems: a: x; b: y"})
+    run = run_variant.Outcome("/job", {"status": "FAIL", "logdir": str(again),
+                                       "fail_reason": "2 new problems: b: y; a: x; known: k"})
+    signature = failure.of_outcome(original)
     assert signature == "FAIL: new: a/x: ENOENT; b/y: EIO"
     assert repro.compare({"signature": signature}, run, {})[0] is True
     _write_checks(str(again), ["a/x: ENOENT", "c/w: EPERM"])

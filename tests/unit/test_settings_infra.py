@@ -8,8 +8,9 @@ import types
 
 import pytest
 
-from avocado_vexfs import infra, settings
+from avocado_vexfs import settings
 from avocado_vexfs.errors import ConfigError, GuestCommandError, GuestError, HostError
+from avocado_vexfs.vm import infra
 
 
 def conf(tmp_path, text, name="zz-local.conf"):

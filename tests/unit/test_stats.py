@@ -1,9 +1,9 @@
-"""Regression verdicts on distributions (avocado_vexfs/stats.py), on numbers alone."""
+"""Regression verdicts on distributions (avocado_vexfs/bench/stats.py), on numbers alone."""
 import random
 
 import pytest
 
-from avocado_vexfs import stats
+from avocado_vexfs.bench import stats
 from avocado_vexfs.errors import ConfigError
 
 

@@ -1,10 +1,11 @@
-"""stress-ng, dbench and writers output (workloads/stress.py) on real guest output."""
+"""stress-ng, dbench and writers output (bench/stress.py) on real guest output."""
 import os
 
 import pytest
 
-from avocado_vexfs.workloads import powercut, stress
-from avocado_vexfs.workloads.base import WorkloadError, require_tool
+from avocado_vexfs.bench import stress
+from avocado_vexfs.bench.base import WorkloadError, require_tool
+from avocado_vexfs.checks import powercut
 
 DATA = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "stress")
 

@@ -7,8 +7,9 @@ import sys
 
 import pytest
 
-from avocado_vexfs import checks, vector
+from avocado_vexfs.checks import vector
 from avocado_vexfs.errors import ConfigError
+from avocado_vexfs.verdict import checks
 
 PARAMS = {"vector_count": "16", "vector_dimensions": "4", "vector_k": "4"}
 PLAN = vector.plan_from(PARAMS)

@@ -4,26 +4,26 @@ import os
 
 from virttest import error_context
 
-from avocado_vexfs import baseline, checks, expected
-from avocado_vexfs.vt import booted_guest, build_filesystem, format_and_mount
-from avocado_vexfs.workloads import bench, spec
+from avocado_vexfs.bench import baseline, runner, spec
+from avocado_vexfs.verdict import checks, known
+from avocado_vexfs.vt.steps import booted_guest, build_filesystem, format_and_mount
 
 
 def _store(params):
     path = params.get("bench_baseline_file") or "results/baselines/bench.json"
-    return baseline.Store(path if os.path.isabs(path) else os.path.join(expected.REPO, path))
+    return baseline.Store(path if os.path.isabs(path) else os.path.join(known.REPO, path))
 
 
 def _judge(test, params, store, guest_key, metrics, results):
     """Compare the checked metrics with the baseline; regressions and gaps into results."""
     error_context.context("compare with the baseline", test.log.info)
     patterns = str(params.get("bench_check_metrics", "*_bw *_rate")).split()
-    verdicts, missing = bench.judge(store, guest_key, metrics, patterns,
-                                    threshold=float(params.get("bench_threshold", 0.10)),
-                                    runs=int(params.get("bench_baseline_runs", 3)))
+    verdicts, missing = runner.judge(store, guest_key, metrics, patterns,
+                                     threshold=float(params.get("bench_threshold", 0.10)),
+                                     runs=int(params.get("bench_baseline_runs", 3)))
     for entry, verdict in verdicts:
         test.log.info("%s %s", entry["workload"], verdict.describe())
-    bench.add_checks(results, verdicts, missing)
+    runner.add_checks(results, verdicts, missing)
 
 
 @error_context.context_aware
@@ -60,8 +60,8 @@ def run(test, params, env):
     with booted_guest(test, params) as guest:
         format_and_mount(test, guest, filesystem, mountpoint)
         error_context.context("run the workloads", test.log.info)
-        collector = bench.measure(guest, specs, mountpoint, repeats, max_file_kb,
-                                  log=test.log, timeout=int(params.get("bench_timeout", 600)))
+        collector = runner.measure(guest, specs, mountpoint, repeats, max_file_kb,
+                                   log=test.log, timeout=int(params.get("bench_timeout", 600)))
         filesystem.umount(guest, mountpoint)
         guest_key = baseline.key(guest.kernel["release"], guest.config.vcpus,
                                  guest.config.memory_mb, filesystem.name)
@@ -79,4 +79,4 @@ def run(test, params, env):
         results.note("regression", "not compared with a baseline (bench_regression = off)")
     else:
         _judge(test, params, store, guest_key, metrics, results)
-    expected.report(test, params, results, release=guest_key["kernel"])
+    known.report(test, params, results, release=guest_key["kernel"])

@@ -1,7 +1,7 @@
 """Boot a guest and check it runs the kernel its variant asked for."""
 from virttest import error_context
 
-from avocado_vexfs.vt import booted_guest
+from avocado_vexfs.vt.steps import booted_guest
 
 
 @error_context.context_aware

@@ -3,10 +3,10 @@ import os
 
 from virttest import error_context
 
-from avocado_vexfs import checks, expected
 from avocado_vexfs.crashcons import check, explorer
-from avocado_vexfs.vt import (booted_guest, build_filesystem, load_filesystem,
-                              vexfs_patches, vexfs_source)
+from avocado_vexfs.verdict import checks, known
+from avocado_vexfs.vt.steps import (booted_guest, build_filesystem, load_filesystem, vexfs_patches,
+                                    vexfs_source)
 
 RERUN = ("avocado run --vt-config cfg/crashcons.cfg --vt-only-filter "
          "\"{fs} crash_consistency.quick\" --vt-extra-params crashcons_workload={{path}}")
@@ -67,4 +67,4 @@ def run(test, params, env):
                                      f"rerun: {members[0].rerun}"], key=signature)
     if not numbers.get("marks_checked"):
         results.add("crash_states", ["no crash state was checked"])
-    expected.report(test, params, results, release=guest.kernel["release"])
+    known.report(test, params, results, release=guest.kernel["release"])

@@ -1,9 +1,10 @@
 """I/O fault injection: the filesystem must return errors, never oops, hang or lie."""
 from virttest import error_context
 
-from avocado_vexfs import checks, expected, faults
+from avocado_vexfs.checks import faults
 from avocado_vexfs.crashcons.explorer import missing_modules
-from avocado_vexfs.vt import booted_guest, build_filesystem, load_filesystem
+from avocado_vexfs.verdict import checks, known
+from avocado_vexfs.vt.steps import booted_guest, build_filesystem, load_filesystem
 
 
 @error_context.context_aware
@@ -37,4 +38,4 @@ def run(test, params, env):
             run_ = faults.run_fault(guest, filesystem, kind, params)
             test.log.info("%s", run_.summary())
             results.add(kind, run_.problems)
-    expected.report(test, params, results, release=guest.kernel["release"])
+    known.report(test, params, results, release=guest.kernel["release"])

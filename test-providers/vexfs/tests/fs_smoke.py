@@ -1,8 +1,8 @@
 """Level-1 smoke of the filesystem under test on the guest's scratch disk."""
 from virttest import error_context
 
-from avocado_vexfs import datacheck
-from avocado_vexfs.vt import booted_guest, build_filesystem, format_and_mount
+from avocado_vexfs.checks import datacheck
+from avocado_vexfs.vt.steps import booted_guest, build_filesystem, format_and_mount
 
 
 @error_context.context_aware

@@ -1,8 +1,9 @@
 """Functional POSIX suite: the checks named in functional_checks on a fresh filesystem."""
 from virttest import error_context
 
-from avocado_vexfs import checks, expected, posix
-from avocado_vexfs.vt import booted_guest, build_filesystem, format_and_mount
+from avocado_vexfs.checks import posix
+from avocado_vexfs.verdict import checks, known
+from avocado_vexfs.vt.steps import booted_guest, build_filesystem, format_and_mount
 
 
 @error_context.context_aware
@@ -35,4 +36,4 @@ def run(test, params, env):
         error_context.context("umount", test.log.info)
         guest.mark_step("umount")
         filesystem.umount(guest, mountpoint)
-    expected.report(test, params, results, release=guest.kernel["release"])
+    known.report(test, params, results, release=guest.kernel["release"])

@@ -1,10 +1,11 @@
 """insmod/rmmod cycles of the module under test: use counts, taint, busy rmmod, console."""
 from virttest import error_context
 
-from avocado_vexfs import checks, expected, lifecycle, vexfs
-from avocado_vexfs.lifecycle import LifecycleError
-from avocado_vexfs.vt import (booted_guest, build_filesystem, build_fixture,
-                              quick_int)
+from avocado_vexfs.checks import lifecycle
+from avocado_vexfs.checks.lifecycle import LifecycleError
+from avocado_vexfs.module import vexfs
+from avocado_vexfs.verdict import checks, known
+from avocado_vexfs.vt.steps import booted_guest, build_filesystem, build_fixture, quick_int
 
 
 def _module_in_guest(params, guest, filesystem, built):
@@ -70,4 +71,4 @@ def run(test, params, env):
                 continue
             test.log.info("%s: %d times, median %.3fs", step, len(seconds),
                           sorted(seconds)[len(seconds) // 2])
-    expected.report(test, params, results, release=guest.kernel["release"])
+    known.report(test, params, results, release=guest.kernel["release"])

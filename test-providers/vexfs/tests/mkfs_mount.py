@@ -1,9 +1,10 @@
 """mkfs options, mount/umount cycles, remount ro/rw, statfs, and mounts that must fail."""
 from virttest import error_context
 
-from avocado_vexfs import checks, expected, mountcheck
+from avocado_vexfs.checks import mountcheck
 from avocado_vexfs.errors import GuestCommandError
-from avocado_vexfs.vt import booted_guest, build_filesystem, load_filesystem
+from avocado_vexfs.verdict import checks, known
+from avocado_vexfs.vt.steps import booted_guest, build_filesystem, load_filesystem
 
 
 @error_context.context_aware
@@ -37,4 +38,4 @@ def run(test, params, env):
             for problem in found:
                 test.log.warning("%s", problem)
             results.add(name, found)
-    expected.report(test, params, results, release=guest.kernel["release"])
+    known.report(test, params, results, release=guest.kernel["release"])

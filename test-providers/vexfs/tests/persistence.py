@@ -1,10 +1,12 @@
 """A file tree with a subdirectory survives umount/mount, module reload and reboot."""
 from virttest import error_context
 
-from avocado_vexfs import checks, datacheck, expected, vexfs
+from avocado_vexfs.checks import datacheck
 from avocado_vexfs.errors import GuestCommandError
-from avocado_vexfs.vt import (booted_guest, build_filesystem, format_and_mount,
-                              load_filesystem)
+from avocado_vexfs.module import vexfs
+from avocado_vexfs.verdict import checks, known
+from avocado_vexfs.vt.steps import (booted_guest, build_filesystem, format_and_mount,
+                                    load_filesystem)
 
 
 def _verify(guest, mountpoint, subdir, want):
@@ -74,4 +76,4 @@ def run(test, params, env):
             filesystem.mount(guest, device, mountpoint)
             results.add("reboot", _verify(guest, mountpoint, subdir, want))
             filesystem.umount(guest, mountpoint)
-    expected.report(test, params, results, release=guest.kernel["release"])
+    known.report(test, params, results, release=guest.kernel["release"])

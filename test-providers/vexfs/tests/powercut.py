@@ -1,15 +1,13 @@
 """Power cuts at cfg cut points: fsynced data survives and the filesystem mounts."""
 from virttest import error_context
 
-from avocado_vexfs import checks, datacheck, expected
+from avocado_vexfs.bench import spec
+from avocado_vexfs.checks import datacheck
+from avocado_vexfs.checks import powercut
 from avocado_vexfs.errors import GuestCommandError
-from avocado_vexfs.vt import (
-    booted_guest,
-    build_filesystem,
-    format_and_mount,
-    load_filesystem,
-)
-from avocado_vexfs.workloads import powercut, spec
+from avocado_vexfs.verdict import checks, known
+from avocado_vexfs.vt.steps import (booted_guest, build_filesystem, format_and_mount,
+                                    load_filesystem)
 
 
 @error_context.context_aware
@@ -70,4 +68,4 @@ def run(test, params, env):
                                     f"{output.strip().splitlines()[-1] if output.strip() else ''}")
             results.add(check, problems)
             test.log.info("%s: %d fsynced files checked", where, len(want))
-    expected.report(test, params, results, release=guest.kernel["release"])
+    known.report(test, params, results, release=guest.kernel["release"])

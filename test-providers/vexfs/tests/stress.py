@@ -3,11 +3,12 @@ import json
 
 from virttest import error_context
 
-from avocado_vexfs import checks, datacheck, expected
-from avocado_vexfs.vt import booted_guest, build_filesystem, format_and_mount
-from avocado_vexfs.workloads import spec, stress
-from avocado_vexfs.workloads.base import WorkloadError
-from avocado_vexfs.workloads.metrics import Collector
+from avocado_vexfs.bench import spec, stress
+from avocado_vexfs.bench.base import WorkloadError
+from avocado_vexfs.bench.metrics import Collector
+from avocado_vexfs.checks import datacheck
+from avocado_vexfs.verdict import checks, known
+from avocado_vexfs.vt.steps import booted_guest, build_filesystem, format_and_mount
 
 
 @error_context.context_aware
@@ -75,4 +76,4 @@ def run(test, params, env):
     collector.write(test.logdir)
     test.whiteboard = json.dumps({"stress_seconds": seconds,
                                   "problems": len(results.problems)})
-    expected.report(test, params, results, release=guest.kernel["release"])
+    known.report(test, params, results, release=guest.kernel["release"])

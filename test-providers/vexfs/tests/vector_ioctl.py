@@ -1,8 +1,9 @@
 """VexFS vector ioctls on a file: add known vectors, search the k nearest, check them."""
 from virttest import error_context
 
-from avocado_vexfs import checks, expected, vector
-from avocado_vexfs.vt import booted_guest, build_filesystem, format_and_mount
+from avocado_vexfs.checks import vector
+from avocado_vexfs.verdict import checks, known
+from avocado_vexfs.vt.steps import booted_guest, build_filesystem, format_and_mount
 
 
 def _judge(test, result, plan, vectors, query, results):
@@ -51,4 +52,4 @@ def run(test, params, env):
         guest.mark_step("umount")
         filesystem.umount(guest, mountpoint)
     _judge(test, result, plan, vectors, query, results)
-    expected.report(test, params, results, release=guest.kernel["release"])
+    known.report(test, params, results, release=guest.kernel["release"])

@@ -1,0 +1,16 @@
+"""Where the checkout and the package's own files are, computed once.
+
+The repository root holds cfg/, guest-os/, test-providers/ and results/. Modules that
+read them take REPO from here instead of counting dirname() levels from their own file,
+a count that silently goes wrong as soon as a module moves one folder deeper.
+"""
+import os
+
+PACKAGE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(PACKAGE)
+GUEST_SCRIPTS = os.path.join(PACKAGE, "checks", "guest")
+
+
+def guest_script(name):
+    """The host path of a script the checks copy into the guest (checks/guest/NAME)."""
+    return os.path.join(GUEST_SCRIPTS, name)

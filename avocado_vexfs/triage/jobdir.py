@@ -1,0 +1,153 @@
+"""Read a finished Avocado job directory: its tests, their params and what they ran on.
+
+Avocado keeps the command line (jobdata/args.json), the verdicts (results.json) and, in
+each test's debug.log, the full parameter dict Avocado-VT handed to the test. That is
+enough to re-create a test variant exactly, without the original guest.
+"""
+import glob
+import json
+import os
+import re
+
+from avocado_vexfs.errors import ConfigError
+from avocado_vexfs.paths import REPO
+
+FAILED = ("FAIL", "ERROR", "INTERRUPTED")
+_PARAM = re.compile(r"\|\s{4,}(\S+) = ?(.*)$")
+_FACTS = {
+    "kernel": re.compile(r"booted in [\d.]+s \(kernel ([^)]+)\)"),
+    "vexfs_build": re.compile(r"vexfs built for \S+: \S*/vexfs-builds/(\S+)"),
+    "image": re.compile(r"guest image: \S*/images/(\S+)"),
+    "module_build": re.compile(r"/module-builds/([\w-]+)"),
+}
+
+
+def roots():
+    """Where jobs live: the repo's results/ (our avocado.conf) and Avocado's default."""
+    return [os.path.join(REPO, "results"),
+            os.path.expanduser(os.path.join("~", "avocado", "job-results"))]
+
+
+def find(job):
+    """The directory of ``job``: a path, 'latest', or a job id (a prefix is enough).
+
+    :raises ConfigError: one line naming the value and what was expected
+    """
+    if os.path.isfile(os.path.join(job, "results.json")):
+        return os.path.abspath(job)
+    where = ", ".join(roots())
+    if job == "latest":
+        for root in roots():
+            if os.path.isfile(os.path.join(root, "latest", "results.json")):
+                return os.path.realpath(os.path.join(root, "latest"))
+        raise ConfigError(f"JOB=latest: no finished job under {where}")
+    if not re.fullmatch(r"[0-9a-f]{4,40}", job):
+        raise ConfigError(f"JOB={job!r} is not a job: expected a job id (hex, at least 4 "
+                          f"digits), a job results directory, or 'latest'")
+    found = []
+    for root in roots():
+        for path in sorted(glob.glob(os.path.join(root, "job-*"))):
+            id_file = os.path.join(path, "id")
+            if os.path.isfile(id_file):
+                with open(id_file, encoding="utf-8") as ident:
+                    if ident.read().strip().startswith(job):
+                        found.append(path)
+    if not found:
+        raise ConfigError(f"JOB={job}: no job with that id under {where}: expected the id "
+                          f"Avocado printed (JOB ID) or a results directory")
+    if len(found) > 1:
+        raise ConfigError(f"JOB={job} matches {len(found)} jobs "
+                          f"({', '.join(os.path.basename(p) for p in found[:4])}): "
+                          f"give more digits")
+    return found[0]
+
+
+class Job:
+    """A finished job: results.json, the command line and per-test parameters."""
+
+    def __init__(self, path):
+        self.path = path
+        with open(os.path.join(path, "results.json"), encoding="utf-8") as results:
+            self.results = json.load(results)
+        self.args = _load_json(os.path.join(path, "jobdata", "args.json"), {})
+        pwd = os.path.join(path, "jobdata", "pwd")
+        self.pwd = REPO
+        if os.path.isfile(pwd):
+            with open(pwd, encoding="utf-8") as cwd:
+                self.pwd = cwd.read().strip() or REPO
+        self.id = self.results.get("job_id", os.path.basename(path))
+
+    @property
+    def tests(self):
+        return self.results.get("tests", [])
+
+    def failed(self):
+        return [t for t in self.tests if t.get("status") in FAILED]
+
+    def test(self, name):
+        """The test called ``name`` (exact, else the one whose name contains it)."""
+        names = [t["name"] for t in self.tests]
+        exact = [t for t in self.tests if name in (t["name"], t.get("id"))]
+        matching = exact or [t for t in self.tests if name in t["name"]]
+        if len(matching) == 1:
+            return matching[0]
+        if not matching:
+            raise ConfigError(f"TEST={name}: job {self.id[:7]} has no such test: expected "
+                              f"one of {', '.join(names) or '(no tests)'}")
+        raise ConfigError(f"TEST={name} matches {len(matching)} tests of job "
+                          f"{self.id[:7]} ({', '.join(t['name'] for t in matching[:4])}): "
+                          f"give the full name")
+
+    @property
+    def vt_config(self):
+        """The job's --vt-config as an absolute path."""
+        cfg = self.args.get("vt.config")
+        if not cfg:
+            raise ConfigError(f"job {self.id[:7]} was not run with --vt-config: only "
+                              f"Avocado-VT jobs of this project can be reproduced")
+        return os.path.normpath(os.path.join(self.pwd, cfg))
+
+    @property
+    def extra_params(self):
+        return list(self.args.get("vt.extra_params") or [])
+
+
+def _load_json(path, default):
+    if not os.path.isfile(path):
+        return default
+    with open(path, encoding="utf-8") as data:
+        return json.load(data)
+
+
+def _debug_log(test):
+    path = test.get("logfile") or os.path.join(test.get("logdir", ""), "debug.log")
+    if not os.path.isfile(path):
+        return []
+    with open(path, encoding="utf-8", errors="replace") as log:
+        return log.read().splitlines()
+
+
+def recorded_params(test):
+    """The parameter dict Avocado-VT logged at the start of the test's debug.log."""
+    params = {}
+    lines = iter(_debug_log(test))
+    for line in lines:
+        if line.rstrip().endswith("Test parameters:"):
+            break
+    for line in lines:
+        match = _PARAM.search(line)
+        if not match:
+            break
+        params[match.group(1)] = match.group(2)
+    return params
+
+
+def facts(test):
+    """What the test ran on, as its debug.log says: kernel, image, module builds."""
+    found = {}
+    for line in _debug_log(test):
+        for key, pattern in _FACTS.items():
+            match = pattern.search(line)
+            if match and key not in found:
+                found[key] = match.group(1)
+    return found

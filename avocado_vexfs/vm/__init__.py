@@ -1,0 +1,8 @@
+"""The guest machine: everything between a test and a booted guest's shell.
+
+host (daemons, tools, directories qemu can reach), images (base images from guest-os/
+recipes), initramfs, accel (KVM or TCG), domain (libvirt XML and lifetime), session (the
+shell on the control port), guest (all of it put together, cleaned up always),
+console_watch (a panic behind a running command) and infra (boot retries, guests kept
+for debugging). Nothing here knows a filesystem or a check.
+"""

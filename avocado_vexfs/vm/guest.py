@@ -1,0 +1,352 @@
+"""A test guest: overlay + scratch disks + libvirt domain + shell session, cleaned up always.
+
+Everything a guest creates lives in one run directory named after the domain, which
+holds the owner's pid: a later run removes directories whose owner is dead, so even a
+SIGKILLed job leaves nothing behind for long (its domain is already gone, see domain.py).
+"""
+import os
+import re
+import shutil
+import signal
+import threading
+import time
+import uuid
+
+from avocado_vexfs.errors import ConfigError, GuestCommandError, GuestError
+from avocado_vexfs.vm import domain as domain_mod
+from avocado_vexfs.vm import console_watch, host, images
+from avocado_vexfs.vm.session import Session
+
+READY_MARKER = "avocado-vexfs: guest ready"
+STEP_PREFIX = "avocado-vexfs: step "
+_LIVE = set()
+KEPT_FILE = "kept-guest.json"  # a guest kept for debugging (vm/infra.py): sweep leaves it
+
+
+def _pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_stale(run_root):
+    """Remove run directories (and domains) whose owning process has died."""
+    removed = []
+    for entry in os.listdir(run_root):
+        match = re.match(re.escape(domain_mod.NAME_PREFIX) + r"(\d+)-", entry)
+        kept = os.path.exists(os.path.join(run_root, entry, KEPT_FILE))
+        if match and not kept and not _pid_alive(int(match.group(1))):
+            shutil.rmtree(os.path.join(run_root, entry), ignore_errors=True)
+            removed.append(entry)
+    return removed
+
+
+def _install_signal_cleanup():
+    """SIGTERM (what Avocado sends a test it interrupts) runs our cleanups via SystemExit."""
+    if threading.current_thread() is not threading.main_thread():
+        return  # only the main thread may set handlers; autodestroy still covers us
+    if signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None):
+        def _on_term(signum, _frame):
+            for guest in list(_LIVE):
+                guest.cleanup()
+            raise SystemExit(128 + signum)
+        signal.signal(signal.SIGTERM, _on_term)
+
+
+class GuestConfig:
+    """What a guest looks like; built from cfg params so numbers come from cfg, not code."""
+
+    def __init__(self, recipe="debian-12", kernel="6.12", vcpus=2, memory_mb=2048,
+                 scratch_disks_mb=(512,), cmdline_extra="", uri=host.DEFAULT_URI,
+                 accel="auto", boot_timeout=120, machine="pc", tcg_cpu_model="qemu64",
+                 cache=None, run_root=None, name_hint="test"):
+        self.recipe = recipe
+        self.kernel = str(kernel)
+        self.vcpus = int(vcpus)
+        self.memory_mb = int(memory_mb)
+        self.scratch_disks_mb = [int(s) for s in scratch_disks_mb]
+        self.cmdline_extra = cmdline_extra
+        self.uri = uri
+        self.accel = accel
+        self.boot_timeout = float(boot_timeout)
+        self.machine = machine
+        self.tcg_cpu_model = tcg_cpu_model
+        self.cache = cache
+        self.run_root = run_root
+        self.name_hint = re.sub(r"[^A-Za-z0-9_.-]+", "-", name_hint)[:40]
+        for key in ("vcpus", "memory_mb", "boot_timeout"):
+            if getattr(self, key) <= 0:
+                raise ConfigError(f"guest {key} = {getattr(self, key)}: expected a "
+                                  f"positive number")
+        if accel not in ("auto", "kvm", "qemu"):
+            raise ConfigError(f"accel = {accel!r}: expected auto, kvm or qemu")
+
+    @classmethod
+    def from_params(cls, params, name_hint="test"):
+        """Read the guest_* keys of an Avocado-VT params dict."""
+        def get(key, default):
+            value = params.get(key)
+            return default if value in (None, "") else value
+        scratch = str(get("scratch_disks_mb", "512")).split()
+        return cls(recipe=get("guest_os", "debian-12"), kernel=get("guest_kernel", "6.12"),
+                   vcpus=get("vcpus", 2), memory_mb=get("mem", 2048),
+                   scratch_disks_mb=scratch, cmdline_extra=get("kernel_cmdline_extra", ""),
+                   uri=get("connect_uri", host.DEFAULT_URI), accel=get("accel", "auto"),
+                   boot_timeout=get("boot_timeout", 120),
+                   tcg_cpu_model=get("tcg_cpu_model", "qemu64"),
+                   cache=get("image_cache_dir", None), name_hint=name_hint)
+
+
+BASE_CMDLINE = ("console=ttyS0,115200 panic=-1 sysrq_always_enabled printk.time=1 "
+                "loglevel=7 net.ifnames=0 8250.nr_uarts=1")
+
+
+class Guest:
+    """A booted guest. Use as a context manager; cleanup() is idempotent."""
+
+    def __init__(self, config, logdir=None):
+        self.config = config
+        self.logdir = logdir
+        self.image = images.ensure(config.recipe, cache=config.cache)
+        self.kernel = self.image.kernel(config.kernel)
+        self.name = (f"{domain_mod.NAME_PREFIX}{os.getpid()}-{config.name_hint}-"
+                     f"{uuid.uuid4().hex[:6]}")
+        self.workdir = None
+        self.domain = None
+        self.session = None
+        self.console_log = None
+        self.scratch = []
+        self.boot_seconds = None
+        self.control_socket = None
+        self.reboots = 0  # reboots asked for: the console verdict expects their banners
+        self.watch = None  # console_watch.ConsoleWatch of the current boot
+        self.autodestroy = True  # False in debug mode, so a failed guest can be kept
+        self.kept = False
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.cleanup()
+
+    def start(self):
+        from avocado_vexfs.vm import accel  # pylint: disable=import-outside-toplevel
+        host.ensure_libvirtd(self.config.uri)
+        run_root = host.run_dir(self.config.run_root)
+        sweep_stale(run_root)
+        _install_signal_cleanup()
+        _LIVE.add(self)
+        try:
+            self.workdir = os.path.join(run_root, self.name)
+            os.makedirs(self.workdir, mode=0o755)
+            overlay = images.create_overlay(self.image.base,
+                                            os.path.join(self.workdir, "root.qcow2"))
+            disks = [{"path": overlay, "format": "qcow2", "target": "vda"}]
+            for index, size in enumerate(self.config.scratch_disks_mb):
+                path = images.create_scratch(
+                    os.path.join(self.workdir, f"scratch{index}.raw"), size)
+                target = "vd" + chr(ord("b") + index)
+                disks.append({"path": path, "format": "raw", "target": target})
+                self.scratch.append(f"/dev/{target}")
+            domain_type = accel.choose(self.config, self.image)
+            self.console_log = os.path.join(self.workdir, "console.log")
+            control = os.path.join(self.workdir, "control.sock")
+            self.control_socket = control
+            xml = domain_mod.render_xml(
+                domain_type=domain_type, name=self.name, memory_mb=self.config.memory_mb,
+                vcpus=self.config.vcpus, machine=self.config.machine,
+                tcg_cpu_model=self.config.tcg_cpu_model,
+                kernel=self.kernel["vmlinuz"], initrd=self.kernel["initramfs"],
+                cmdline=f"{BASE_CMDLINE} {self.config.cmdline_extra}".strip(),
+                emulator=domain_mod.emulator_path(self.config.uri), disks=disks,
+                console_log=self.console_log, control_socket=control)
+            started = time.monotonic()
+            self.domain = domain_mod.Domain(self.config.uri, xml, autodestroy=self.autodestroy)
+            self.wait_for_console(READY_MARKER, self.config.boot_timeout, what="boot")
+            self._open_session()
+            self.boot_seconds = time.monotonic() - started
+        except BaseException:
+            self.cleanup()
+            raise
+        return self
+
+    def _open_session(self):
+        """A shell on the control console, watched: a panic or an unasked reboot ends it."""
+        self.session = Session(self.control_socket, log_file=self._log_path("session.log"))
+        session = self.session
+        self.watch = console_watch.ConsoleWatch(
+            self.console_log, READY_MARKER, 1 + self.reboots,
+            lambda reason: console_watch.kill_session(session)).start()
+
+    def _close_session(self):
+        if self.watch:
+            self.watch.stop()
+            self.watch = None
+        if self.session:
+            self.session.close()
+            self.session = None
+
+    def _log_path(self, name):
+        return os.path.join(self.logdir or self.workdir, name)
+
+    def console_text(self):
+        """Everything the guest printed on ttyS0 so far."""
+        if not self.console_log or not os.path.exists(self.console_log):
+            return ""
+        with open(self.console_log, "rb") as log:
+            return log.read().decode("utf-8", errors="replace")
+
+    def settled_console_text(self, quiet=0.5, limit=3.0):
+        """The console once it stopped growing for ``quiet`` s (at most ``limit`` s).
+
+        A command that triggered an oops can return before the kernel has finished
+        printing it on the slow serial port; a verdict read too early misses the crash.
+        """
+        deadline = time.monotonic() + limit
+        text = self.console_text()
+        while time.monotonic() < deadline:
+            time.sleep(quiet)
+            newer = self.console_text()
+            if newer == text:
+                break
+            text = newer
+        return text
+
+    def wait_for_console(self, marker, timeout, what="marker", start_offset=0):
+        """Wait until ``marker`` appears on the console after ``start_offset``."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if marker in self.console_text()[start_offset:]:
+                return
+            if not self.domain.is_active():
+                raise GuestError(f"guest {self.name} stopped during {what} "
+                                 f"(state {self.domain.state()}); console tail: "
+                                 f"{self._console_tail()}")
+            time.sleep(0.2)
+        raise GuestError(f"guest {self.name} did not reach {what} within {timeout:.0f}s "
+                         f"(state {self.domain.state()}); console tail: "
+                         f"{self._console_tail()}")
+
+    def _console_tail(self):
+        lines = [l for l in self.console_text().splitlines() if l.strip()]
+        return " | ".join(lines[-3:]) or "no output"
+
+    def cmd(self, command, timeout=60, ok_status=(0,)):
+        status, output = self.status_output(command, timeout=timeout)
+        if status not in ok_status:
+            raise GuestCommandError(command, status, output)
+        return output
+
+    def status_output(self, command, timeout=60):
+        """(status, output) of ``command``; a GuestError names a panic seen meanwhile."""
+        try:
+            return self.session.status_output(command, timeout=timeout)
+        except GuestError as err:
+            if self.watch and self.watch.reason:
+                raise GuestError(f"{self.watch.reason} during {command!r}") from err
+            raise
+
+    def last_kernel_message(self):
+        """The kernel's last log line: why an insmod or mount just failed, usually."""
+        lines = self.cmd("dmesg | tail -n 3", ok_status=(0, 1)).strip().splitlines()
+        return lines[-1] if lines else "nothing"
+
+    def send(self, command):
+        self.session.send(command)
+
+    def put_file(self, local, remote, mode=None):
+        self.session.put_file(local, remote, mode=mode)
+
+    def reboot(self, timeout=None):
+        """Restart the guest in place; the root overlay and scratch disks are kept.
+
+        The kernel is told to restart after a sync (sysrq 'b': what the caller has not
+        unmounted is not cleanly unmounted); the domain's on_reboot=restart boots it
+        again from the same disks, and a new shell session replaces the old one. The
+        console log keeps both boots, so the crash verdict still sees everything.
+        """
+        offset = len(self.console_text())
+        self.reboots += 1
+        self.session.shell.sendline("sync; echo b > /proc/sysrq-trigger")
+        self._close_session()
+        started = time.monotonic()
+        self.wait_for_console(READY_MARKER, timeout or self.config.boot_timeout,
+                              what="reboot", start_offset=offset)
+        self._open_session()
+        return time.monotonic() - started
+
+    def power_cut(self, timeout=None):
+        """Pull the plug and boot again on the same overlay and scratch disks.
+
+        The domain is destroyed with no sync and no shutdown: what the guest kernel had
+        not yet written to its virtual disks is lost, as in a power failure (what qemu
+        had written reaches the disk files). The new domain is the old one's definition
+        with its serial log appended to, so the crash verdict sees both boots. Returns
+        the seconds from the cut to a new shell.
+        """
+        xml = self.domain.dom.XMLDesc(domain_mod.libvirt.VIR_DOMAIN_XML_INACTIVE)
+        offset = len(self.console_text())
+        self.reboots += 1
+        self._close_session()
+        started = time.monotonic()
+        self.domain.destroy()
+        self.domain = domain_mod.Domain(self.config.uri,
+                                        xml.replace("append='off'", "append='on'"))
+        self.wait_for_console(READY_MARKER, timeout or self.config.boot_timeout,
+                              what="boot after power cut", start_offset=offset)
+        self._open_session()
+        return time.monotonic() - started
+
+    def mark_step(self, step):
+        """Write a step marker into the kernel log, so crash reports can name the step."""
+        self.cmd(f"echo '{STEP_PREFIX}{step}' > /dev/kmsg")
+
+    @staticmethod
+    def session_lost(err):
+        """True when a GuestError means the shell stopped answering (not a bad status)."""
+        return not isinstance(err, GuestCommandError)
+
+    def recover_hang(self, keys="wlt", settle=3.0):
+        """A silent guest: press SysRq w, l, t so the console keeps who is stuck where.
+
+        Returns the console text after the dumps; the caller destroys the guest (cleanup)
+        and the next test boots a fresh one.
+        """
+        for key in keys:
+            if not self.domain or not self.domain.is_active():
+                break
+            self.domain.sysrq(key)
+            time.sleep(settle)
+        return self.console_text()
+
+    def keep(self):
+        """Leave the domain and its run files to a user who debugs it (cleanup spares it).
+
+        The control session is closed: the console socket takes one client, the user's.
+        """
+        self._close_session()
+        self.kept = True
+        _LIVE.discard(self)
+
+    def cleanup(self):
+        """Stop the guest and remove every file it made; keep the console log in logdir."""
+        if self.kept:
+            if self.logdir and self.console_log and os.path.exists(self.console_log):
+                shutil.copy(self.console_log, os.path.join(self.logdir, "console.log"))
+            return
+        self._close_session()
+        if self.domain:
+            self.domain.destroy()
+            self.domain = None
+        if self.workdir and os.path.isdir(self.workdir):
+            if self.logdir and self.console_log and os.path.exists(self.console_log):
+                os.makedirs(self.logdir, exist_ok=True)
+                shutil.copy(self.console_log, os.path.join(self.logdir, "console.log"))
+            shutil.rmtree(self.workdir, ignore_errors=True)
+        self.workdir = None
+        _LIVE.discard(self)

@@ -1,0 +1,6 @@
+"""The Avocado glue: the provider's steps, Avocado's offline set-up, the cfg-check plugin.
+
+steps is what every provider test calls (booted_guest, build_filesystem, ...);
+avocado_setup makes `avocado run --vt-config` work on our local provider;
+config_plugin checks a run's cfg before Avocado builds the suite.
+"""

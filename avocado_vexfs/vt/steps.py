@@ -1,0 +1,196 @@
+"""Glue between Avocado-VT's run(test, params, env) and the library.
+
+Tests stay a list of steps; booting, cleanup and the console verdict live here, so every
+test gets them the same way.
+"""
+import contextlib
+import os
+import shutil
+
+from avocado.core import exceptions
+
+from avocado_vexfs import cfgkeys
+from avocado_vexfs.checks import lifecycle
+from avocado_vexfs.console import verdict as console_verdict
+from avocado_vexfs.errors import GuestError
+from avocado_vexfs.module import fs, kbuild, vexfs
+from avocado_vexfs.params import quick_int  # noqa: F401 (tests import it from here)
+from avocado_vexfs.verdict import known
+from avocado_vexfs.vm import images, infra
+from avocado_vexfs.vm.guest import Guest, GuestConfig
+
+
+def validate(params):
+    """Every cfg key and the known-failures file, checked before anything is built or
+    booted: a typo is a one-line error, not a verdict after minutes of guest time."""
+    cfgkeys.validate(params)
+    known.load(known.path_for(params))
+
+
+def vexfs_source(params):
+    """VEXFS_SRC from cfg (vexfs_src) or the environment; "" when unset."""
+    return params.get("vexfs_src") or os.environ.get("VEXFS_SRC", "")
+
+
+def require_fs_source(test, params):
+    """Cancel a vexfs variant when no VexFS tree was given; ext4 needs nothing."""
+    if params.get("fs_type") == "vexfs" and not vexfs_source(params):
+        test.cancel("fs_type vexfs needs VEXFS_SRC (a VexFS tree path, or git URL[@ref]); "
+                    "it is not set")
+
+
+@contextlib.contextmanager
+def booted_guest(test, params):
+    """Boot a guest for this test; fail the test on a console crash; always clean up.
+
+    A crash found on the console wins over whatever error the test body raised: the
+    oops is the cause, a failed command is only its symptom.
+    """
+    validate(params)
+    opts = infra.options()
+    infra.set_log_level(test, opts)
+    config = infra.apply_settings(
+        GuestConfig.from_params(params, name_hint=params.get("shortname", "test")), opts)
+
+    def make_guest():
+        guest = Guest(config, logdir=test.logdir)
+        guest.autodestroy = not opts["debug"]
+        return guest
+
+    guest = infra.start_with_retries(test, make_guest, opts)
+    try:
+        test.log.info("guest %s booted in %.1fs (kernel %s)", guest.name,
+                      guest.boot_seconds, guest.kernel["release"])
+        test.log.info("guest image: %s", guest.image.directory)  # read back by repro
+        try:
+            yield guest
+        except GuestError as err:
+            if not guest.session_lost(err):
+                _crash_wins(guest, params, err)
+                raise
+            text = guest.recover_hang()
+            crash = console_verdict.first_crash(text, params, lost_connection=True,
+                                                expected_reboots=guest.reboots)
+            # the console watch names a panic or reboot it saw; otherwise it is a hang
+            seen = guest.watch.reason if guest.watch else None
+            raise exceptions.TestFail(console_verdict.describe(crash) if crash else
+                                      str(err) if seen else f"guest hang: {err}") from err
+        except Exception as err:
+            _crash_wins(guest, params, err)
+            raise
+        crash = console_verdict.first_crash(guest.console_text(), params,
+                                            expected_reboots=guest.reboots)
+        if crash:
+            raise exceptions.TestFail(console_verdict.describe(crash))
+    except exceptions.TestCancel:
+        raise
+    except Exception as err:
+        if opts["debug"]:
+            infra.keep_for_debug(test, guest, str(err).splitlines()[0] if str(err) else
+                                 type(err).__name__)
+        raise
+    finally:
+        guest.cleanup()
+
+
+def _symptom(err):
+    text = str(err).strip()
+    return text.splitlines()[0][:300] if text else type(err).__name__
+
+
+def _crash_wins(guest, params, err):
+    """Raise the console's crash as the verdict, the body's error after it as symptom.
+
+    Whatever the test body raised (a failed command, a failed check, a cancel), an
+    oops, WARNING or lockup on the console is the cause. The console is read once it
+    has settled, because the kernel may still be printing the oops when the command
+    that triggered it has already returned.
+    """
+    text = guest.settled_console_text()
+    crash = console_verdict.first_crash(text, params, expected_reboots=guest.reboots)
+    if crash:
+        raise exceptions.TestFail(f"{console_verdict.describe(crash)}; then: "
+                                  f"{_symptom(err)}") from err
+
+
+def guest_release(config):
+    """The kernel release a guest of ``config`` will run (builds happen before boot)."""
+    return images.ensure(config.recipe, cache=config.cache).kernel(config.kernel)["release"]
+
+
+def build_fixture(test, params):
+    """Our fixture module (or module_src) built for the guest kernel, before boot.
+
+    A build failure is a test ERROR with the first compiler error, as for VexFS, so a
+    bisect step can tell a broken build from a crash.
+    """
+    validate(params)
+    config = GuestConfig.from_params(params)
+    release = guest_release(config)
+    try:
+        module = lifecycle.build_fixture(params, release, cache=config.cache)
+    except kbuild.BuildError as err:
+        shutil.copy(err.log_path, os.path.join(test.logdir, "module-build.log"))
+        test.error(str(err))
+    test.log.info("module built for %s: %s", release, module)
+    return module
+
+
+def vexfs_patches(params):
+    return params.get("vexfs_patches") or os.environ.get("VEXFS_PATCHES", "")
+
+
+def build_filesystem(test, params):
+    """The Filesystem of the variant; for vexfs, its module built for the guest kernel.
+
+    Runs before the guest boots: a build failure is a test ERROR naming the kernel and
+    the first compiler error, with the whole build log kept in the test's logdir.
+    """
+    validate(params)
+    filesystem = fs.for_params(params)
+    if filesystem.name != "vexfs":
+        return filesystem
+    require_fs_source(test, params)
+    config = GuestConfig.from_params(params)
+    release = guest_release(config)
+    try:
+        filesystem.build = vexfs.build(vexfs_source(params), vexfs_patches(params), release,
+                                       cache=config.cache)
+    except vexfs.BuildError as err:
+        shutil.copy(err.log_path, os.path.join(test.logdir, "vexfs-build.log"))
+        test.error(str(err))
+    shutil.copy(filesystem.build.log, os.path.join(test.logdir, "vexfs-build.log"))
+    test.log.info("vexfs built for %s: %s", release, filesystem.build.directory)
+    return filesystem
+
+
+def load_filesystem(test, guest, filesystem):
+    """Put the fs's module (if any) into the guest and load it; learn its fs type name."""
+    if filesystem.name != "vexfs":
+        return
+    module_path = vexfs.install(guest, filesystem.build)
+    guest.mark_step("insmod")
+    try:
+        registered = vexfs.load(guest, module_path)
+    except vexfs.ModuleLoadError as err:
+        test.fail(str(err))
+    if len(registered) != 1:
+        test.fail(f"insmod {os.path.basename(module_path)} registered fs types "
+                  f"{registered or 'none'}: expected exactly one")
+    filesystem.set_fstype(registered[0])
+    test.log.info("vexfs module %s registered fs type %s", filesystem.build.module_name,
+                  registered[0])
+
+
+def format_and_mount(test, guest, filesystem, mountpoint):
+    """Load the fs's module, mkfs the first scratch disk and mount it; return the device.
+
+    The opening every suite shares, so each test's steps start where it differs.
+    """
+    load_filesystem(test, guest, filesystem)
+    device = guest.scratch[0]
+    test.log.info("mkfs %s on %s and mount on %s", filesystem.name, device, mountpoint)
+    guest.mark_step("mkfs")
+    filesystem.mkfs(guest, device)
+    filesystem.mount(guest, device, mountpoint)
+    return device
