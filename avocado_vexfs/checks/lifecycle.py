@@ -9,11 +9,7 @@ import shlex
 import time
 
 from avocado_vexfs.console import verdict as console_verdict
-from avocado_vexfs.errors import ConfigError, GuestCommandError
-from avocado_vexfs.module import kbuild
-from avocado_vexfs.paths import REPO
-
-FIXTURE_SRC = os.path.join(REPO, "tests", "fixtures", "crashmod")
+from avocado_vexfs.errors import GuestCommandError
 
 # Taint letters (Documentation/admin-guide/tainted-kernels.rst). Loading any out-of-tree
 # module sets O, and an unsigned one E; everything else means something went wrong.
@@ -30,27 +26,6 @@ EXPECTED_TAINT = (1 << 12) | (1 << 13)
 
 class LifecycleError(AssertionError):
     """A step of the lifecycle went wrong; the message names the cycle and the step."""
-
-
-def fixture_source(params):
-    """The fixture module's source dir: cfg module_src, relative to the repo, or ours."""
-    source = params.get("module_src") or FIXTURE_SRC
-    if not os.path.isabs(source):
-        source = os.path.join(REPO, source)
-    if not os.path.isfile(os.path.join(source, "Makefile")) and \
-            not os.path.isfile(os.path.join(source, "Kbuild")):
-        raise ConfigError(f"module_src = {source!r}: expected a kernel module source "
-                          f"directory with a Makefile or Kbuild")
-    return source
-
-
-def build_fixture(params, release, cache=None):
-    """Build the fixture module for ``release``; return the path of its .ko."""
-    modules = kbuild.build_cached(fixture_source(params), release, cache=cache,
-                                  what="fixture")
-    if len(modules) != 1:
-        raise ConfigError(f"module_src built {len(modules)} modules: expected exactly one")
-    return modules[0]
 
 
 def module_name(ko_path):

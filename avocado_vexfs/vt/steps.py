@@ -10,9 +10,9 @@ import shutil
 from avocado.core import exceptions
 
 from avocado_vexfs import cfgkeys
-from avocado_vexfs.checks import lifecycle
 from avocado_vexfs.console import verdict as console_verdict
 from avocado_vexfs.errors import GuestError
+from avocado_vexfs.module import fixture
 from avocado_vexfs.module import fs, kbuild, vexfs
 from avocado_vexfs.params import quick_int  # noqa: F401 (tests import it from here)
 from avocado_vexfs.verdict import known
@@ -128,7 +128,7 @@ def build_fixture(test, params):
     config = GuestConfig.from_params(params)
     release = guest_release(config)
     try:
-        module = lifecycle.build_fixture(params, release, cache=config.cache)
+        module = fixture.build_fixture(params, release, cache=config.cache)
     except kbuild.BuildError as err:
         shutil.copy(err.log_path, os.path.join(test.logdir, "module-build.log"))
         test.error(str(err))

@@ -3,6 +3,7 @@ import pytest
 from avocado_vexfs import params as cfgparams
 from avocado_vexfs.checks import lifecycle
 from avocado_vexfs.errors import ConfigError
+from avocado_vexfs.module import fixture
 
 O, E, W, D = 1 << 12, 1 << 13, 1 << 9, 1 << 7
 
@@ -28,7 +29,7 @@ def test_module_name_from_ko():
 
 def test_module_src_must_be_a_module_dir(tmp_path):
     with pytest.raises(ConfigError, match="expected a kernel module source"):
-        lifecycle.fixture_source({"module_src": str(tmp_path)})
+        fixture.fixture_source({"module_src": str(tmp_path)})
 
 
 @pytest.mark.parametrize("params, want", [
