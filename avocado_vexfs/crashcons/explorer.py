@@ -13,10 +13,10 @@ import time
 from avocado_vexfs.crashcons import check, workload
 from avocado_vexfs.errors import ConfigError
 from avocado_vexfs.paths import guest_script
+from avocado_vexfs.vm import guest_result
 
 SCRIPT = guest_script("crashcons.py")
 GUEST_DIR = "/opt/avocado-vexfs/crashcons"
-RESULT_PREFIX = "AVX-RESULT "
 MODULES = ("dm-log-writes", "dm-snapshot", "loop")
 MIN_LOG_MB = 8
 
@@ -67,11 +67,11 @@ def run_one(guest, name, text, options):
     remote = f"{GUEST_DIR}/{name}.txt"
     guest.cmd(f"cat > {remote} <<'AVX_EOF'\n{text}AVX_EOF")
     status, output = guest.status_output(options.command(remote), timeout=options.timeout)
-    for line in reversed(output.splitlines()):
-        if line.startswith(RESULT_PREFIX):
-            return lines, json.loads(line[len(RESULT_PREFIX):])
-    tail = " | ".join(output.strip().splitlines()[-3:]) or "no output"
-    return lines, {"error": f"guest script exited {status} without a result: {tail}"}
+    try:
+        return lines, guest_result.read(output)
+    except guest_result.NoResult:
+        return lines, {"error": f"guest script exited {status} without a result: "
+                                f"{guest_result.tail(output)}"}
 
 
 class Summary:
