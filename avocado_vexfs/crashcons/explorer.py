@@ -6,6 +6,7 @@ guest (checks/guest/crashcons.py); this module copies the script and each worklo
 runs it, and checks the answer against the model on the host.
 """
 import json
+import logging
 import os
 import shlex
 import time
@@ -19,6 +20,7 @@ SCRIPT = guest_script("crashcons.py")
 GUEST_DIR = "/opt/avocado-vexfs/crashcons"
 MODULES = ("dm-log-writes", "dm-snapshot", "loop")
 MIN_LOG_MB = 8
+LOG = logging.getLogger(__name__)
 
 
 def missing_modules(guest, modules):
@@ -96,8 +98,10 @@ def explore(guest, workloads, options, outdir, rerun, log=None):
     """Run every (name, text) workload; write each file and result under ``outdir``.
 
     ``rerun`` is a format string with ``{path}`` (the workload file on the host): the
-    one-line command that re-runs one failure alone.
+    one-line command that re-runs one failure alone. Progress (one line per workload)
+    goes to ``log`` when a caller still passes one, to this module's logger otherwise.
     """
+    log = log or LOG.info
     os.makedirs(os.path.join(outdir, "workloads"), exist_ok=True)
     summary = Summary()
     for name, text in workloads:
@@ -116,9 +120,8 @@ def explore(guest, workloads, options, outdir, rerun, log=None):
         summary.workloads += 1
         summary.marks += len(result.get("marks", []))
         summary.failures += failures
-        if log:
-            log(f"{name}: {len(result.get('marks', []))} crash states, "
-                f"{len(failures)} failures, {summary.seconds[-1]:.1f}s")
+        log("%s: %d crash states, %d failures, %.1fs", name, len(result.get("marks", [])),
+            len(failures), summary.seconds[-1])
     with open(os.path.join(outdir, "crashcons-report.txt"), "w", encoding="utf-8") as out:
         out.write(json.dumps(summary.numbers()) + "\n")
         out.write("\n".join(check.report(summary.failures, limit=1000)) + "\n")
