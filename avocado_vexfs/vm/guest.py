@@ -14,7 +14,7 @@ import uuid
 
 from avocado_vexfs.errors import ConfigError, GuestCommandError, GuestError
 from avocado_vexfs.vm import domain as domain_mod
-from avocado_vexfs.vm import console_watch, host, images
+from avocado_vexfs.vm import accel, console_watch, host, images
 from avocado_vexfs.vm.session import Session
 
 READY_MARKER = "avocado-vexfs: guest ready"
@@ -135,7 +135,6 @@ class Guest:
         self.cleanup()
 
     def start(self):
-        from avocado_vexfs.vm import accel  # pylint: disable=import-outside-toplevel
         host.ensure_libvirtd(self.config.uri)
         run_root = host.run_dir(self.config.run_root)
         sweep_stale(run_root)
