@@ -8,6 +8,7 @@ import os
 import shlex
 
 from avocado_vexfs.bench.base import Measurement, WorkloadError
+from avocado_vexfs.vm import guest_result
 
 SCRIPT = os.path.join(os.path.dirname(__file__), "metadata_guest.py")
 GUEST_SCRIPT = "/opt/avocado-vexfs/metadata_guest.py"
@@ -17,16 +18,16 @@ PHASES = ("create", "stat", "readdir", "rename", "unlink")
 
 def parse(output):
     """Measurements from the script's output; WorkloadError with its tail otherwise."""
-    for line in reversed(output.splitlines()):
-        if line.startswith(PREFIX):
-            rates = json.loads(line[len(PREFIX):])
-            missing = [phase for phase in PHASES if phase not in rates]
-            if missing:
-                raise WorkloadError(f"metadata script result lacks {missing}: {line}")
-            return [Measurement(f"{phase}_rate", rates[phase], "ops/s", True)
-                    for phase in PHASES]
-    tail = " | ".join(output.strip().splitlines()[-2:]) or "no output"
-    raise WorkloadError(f"metadata workload failed: {tail}")
+    try:
+        rates = guest_result.read(output, PREFIX)
+    except guest_result.NoResult:
+        raise WorkloadError(f"metadata workload failed: "
+                            f"{guest_result.tail(output, 2)}") from None
+    missing = [phase for phase in PHASES if phase not in rates]
+    if missing:
+        raise WorkloadError(f"metadata script result lacks {missing}: {PREFIX}"
+                            f"{json.dumps(rates)}")
+    return [Measurement(f"{phase}_rate", rates[phase], "ops/s", True) for phase in PHASES]
 
 
 def run(guest, directory, files, file_bytes, timeout=600):

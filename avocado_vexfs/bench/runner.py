@@ -4,6 +4,7 @@ Provider tests call measure() in a booted guest and judge() after it; both take 
 they need as arguments (specs, a store, a logger), so the steps stay testable.
 """
 import fnmatch
+import logging
 
 from avocado_vexfs.bench import stats
 from avocado_vexfs.bench.base import require_tool
@@ -11,14 +12,17 @@ from avocado_vexfs.bench.metrics import Collector
 
 DROP_CACHES = "sync; echo 3 > /proc/sys/vm/drop_caches"
 TOOLS = {"fio": "fio", "metadata": "python3"}
+LOG = logging.getLogger(__name__)
 
 
 def measure(guest, specs, directory, repeats, max_file_kb=0, log=None, timeout=600):
     """Run every spec ``repeats`` times (caches dropped before each); a Collector.
 
     A spec over the filesystem's file size limit is recorded as skipped with its
-    reason instead of being run into EFBIG.
+    reason instead of being run into EFBIG. Progress goes to ``log`` (a logger) when a
+    caller still passes one, to this module's logger otherwise.
     """
+    log = log or LOG
     for tool in sorted({TOOLS[spec.kind] for spec in specs}):
         require_tool(guest, tool)
     collector = Collector()
@@ -28,8 +32,7 @@ def measure(guest, specs, directory, repeats, max_file_kb=0, log=None, timeout=6
         reason = spec.skip_reason(max_file_kb)
         if reason:
             collector.skip(spec, reason)
-            if log:
-                log.info("skipped: %s", reason)
+            log.info("skipped: %s", reason)
             done += repeats
             continue
         guest.mark_step(f"bench {spec.name}")
@@ -37,9 +40,8 @@ def measure(guest, specs, directory, repeats, max_file_kb=0, log=None, timeout=6
             guest.cmd(DROP_CACHES, timeout=timeout)
             collector.add(spec, spec.run(guest, directory, timeout=timeout))
             done += 1
-            if log:
-                log.info("progress %d/%d: %s repeat %d/%d", done, total, spec.name,
-                         repeat + 1, repeats)
+            log.info("progress %d/%d: %s repeat %d/%d", done, total, spec.name,
+                     repeat + 1, repeats)
         guest.cmd(spec.cleanup_command(directory) + f"; {DROP_CACHES}", timeout=timeout)
     return collector
 

@@ -12,14 +12,13 @@ Faults (dm-flakey feature names): ``error_writes`` (writes fail, reads work),
 "no crash, usable after" is asked), ``error_io`` (every read and write fails), and
 ``medium_error`` (scsi_debug answers reads of the whole disk with MEDIUM ERROR).
 """
-import json
 import shlex
 
 from avocado_vexfs.errors import ConfigError
+from avocado_vexfs.vm import guest_result
 
 FLAKEY = "avx-fault"
 FAULTS = ("error_writes", "drop_writes", "error_io", "medium_error")
-RESULT_PREFIX = "AVX-RESULT "
 
 # Runs in the guest: write+fsync new files and read the old one until the deadline;
 # print per attempt what the kernel answered.
@@ -74,10 +73,10 @@ def _python(guest, program, args, timeout):
     quoted = " ".join(shlex.quote(str(a)) for a in args)
     output = guest.cmd(f"python3 - {quoted} <<'AVX_EOF'\n{program}\nAVX_EOF",
                        timeout=timeout)
-    for line in reversed(output.splitlines()):
-        if line.startswith(RESULT_PREFIX):
-            return json.loads(line[len(RESULT_PREFIX):])
-    raise ValueError(f"guest program printed no result: {output[-300:]}")
+    try:
+        return guest_result.read(output)
+    except guest_result.NoResult:
+        raise ValueError(f"guest program printed no result: {output[-300:]}") from None
 
 
 def flakey_table(device, sectors, fault):

@@ -60,12 +60,11 @@ def refcount(guest, name):
 class Cycler:
     """insmod/rmmod a module in ``guest`` and check the kernel's state after each step."""
 
-    def __init__(self, guest, module_path, params, log=None):
+    def __init__(self, guest, module_path, params):
         self.guest = guest
         self.path = module_path
         self.name = module_name(module_path)
         self.params = params
-        self.log = log
         self.taint_before = taint(guest)
         self.timings = {"insmod": [], "rmmod": []}
 

@@ -6,17 +6,15 @@ means the check passed. A problem starting with ``unsupported:`` means the files
 answered EPERM/EOPNOTSUPP/ENOTTY/ENOSYS for an operation (a missing feature, not wrong
 data); ``failed:`` is any other errno; anything else is a wrong result.
 """
-import json
-import os
 import shlex
 
 from avocado_vexfs.errors import ConfigError
 from avocado_vexfs.params import quick_int
 from avocado_vexfs.paths import guest_script
+from avocado_vexfs.vm import guest_result
 
 SCRIPT = guest_script("posix_checks.py")
 GUEST_SCRIPT = "/opt/avocado-vexfs/posix_checks.py"
-RESULT_PREFIX = "AVX-RESULT "
 UNSUPPORTED = "unsupported: "
 
 # Checks that oops upstream VexFS (writable shared mmap, fallocate, O_DIRECT): they are
@@ -44,11 +42,11 @@ def run_check(guest, check, directory, timeout=600, **args):
 
 def parse_result(check, status, output):
     """Problems from the script's output; the last AVX-RESULT line wins."""
-    for line in reversed(output.splitlines()):
-        if line.startswith(RESULT_PREFIX):
-            return list(json.loads(line[len(RESULT_PREFIX):]))
-    tail = " | ".join(l for l in output.strip().splitlines()[-3:]) or "no output"
-    return [f"{check}: check script exited {status} without a result: {tail}"]
+    try:
+        return list(guest_result.read(output))
+    except guest_result.NoResult:
+        return [f"{check}: check script exited {status} without a result: "
+                f"{guest_result.tail(output)}"]
 
 
 def unsupported(problems):

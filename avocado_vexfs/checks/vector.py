@@ -18,6 +18,7 @@ import shlex
 
 from avocado_vexfs.errors import ConfigError
 from avocado_vexfs.paths import guest_script
+from avocado_vexfs.vm import guest_result
 
 LOG = logging.getLogger(__name__)
 
@@ -25,7 +26,6 @@ SCRIPT = guest_script("vector_ioctl.py")
 GUEST_SCRIPT = "/opt/avocado-vexfs/vector_ioctl.py"
 GUEST_INPUT = "/opt/avocado-vexfs/vector_input.json"
 INPUT_FILE = "vector_input.json"
-RESULT_PREFIX = "AVX-RESULT "
 # the only errno that means "this build has no such ioctl" (the kernel's default for an
 # unknown command); EINVAL is also what a broken argument check returns, so it fails
 NOT_BUILT_IN = "ENOTTY"
@@ -215,8 +215,8 @@ def run_script(guest, local_input, timeout=300):
     guest.put_file(local_input, GUEST_INPUT)
     status, output = guest.status_output(
         f"python3 {GUEST_SCRIPT} {shlex.quote(GUEST_INPUT)}", timeout=timeout)
-    for line in reversed(output.splitlines()):
-        if line.startswith(RESULT_PREFIX):
-            return json.loads(line[len(RESULT_PREFIX):])
-    tail = " | ".join(output.strip().splitlines()[-3:]) or "no output"
-    raise ValueError(f"vector ioctl script exited {status} without a result: {tail}")
+    try:
+        return guest_result.read(output)
+    except guest_result.NoResult:
+        raise ValueError(f"vector ioctl script exited {status} without a result: "
+                         f"{guest_result.tail(output)}") from None

@@ -3,6 +3,8 @@
 Every failure prints one line (no traceback) and exits non-zero.
 """
 import argparse
+import contextlib
+import logging
 import os
 import sys
 
@@ -132,10 +134,29 @@ def build_parser():
     return parser
 
 
+@contextlib.contextmanager
+def progress_on_stderr(level=logging.INFO):
+    """Our loggers' lines on stderr while a command runs: a long step (an image build)
+    says what it does, as "avocado-vexfs: <message>". Under Avocado the same lines go
+    to the test's debug.log instead, through Avocado's handlers."""
+    logger = logging.getLogger("avocado_vexfs")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("avocado-vexfs: %(message)s"))
+    before = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(min(level, logger.getEffectiveLevel()))
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(before)
+
+
 def main(argv=None):
     args = build_parser().parse_args(argv)
     try:
-        return args.func(args) or 0
+        with progress_on_stderr():
+            return args.func(args) or 0
     except VexfsError as err:
         print(f"avocado-vexfs: error: {err}", file=sys.stderr)
         return 2

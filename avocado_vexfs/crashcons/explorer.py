@@ -6,6 +6,7 @@ guest (checks/guest/crashcons.py); this module copies the script and each worklo
 runs it, and checks the answer against the model on the host.
 """
 import json
+import logging
 import os
 import shlex
 import time
@@ -13,12 +14,13 @@ import time
 from avocado_vexfs.crashcons import check, workload
 from avocado_vexfs.errors import ConfigError
 from avocado_vexfs.paths import guest_script
+from avocado_vexfs.vm import guest_result
 
 SCRIPT = guest_script("crashcons.py")
 GUEST_DIR = "/opt/avocado-vexfs/crashcons"
-RESULT_PREFIX = "AVX-RESULT "
 MODULES = ("dm-log-writes", "dm-snapshot", "loop")
 MIN_LOG_MB = 8
+LOG = logging.getLogger(__name__)
 
 
 def missing_modules(guest, modules):
@@ -67,11 +69,11 @@ def run_one(guest, name, text, options):
     remote = f"{GUEST_DIR}/{name}.txt"
     guest.cmd(f"cat > {remote} <<'AVX_EOF'\n{text}AVX_EOF")
     status, output = guest.status_output(options.command(remote), timeout=options.timeout)
-    for line in reversed(output.splitlines()):
-        if line.startswith(RESULT_PREFIX):
-            return lines, json.loads(line[len(RESULT_PREFIX):])
-    tail = " | ".join(output.strip().splitlines()[-3:]) or "no output"
-    return lines, {"error": f"guest script exited {status} without a result: {tail}"}
+    try:
+        return lines, guest_result.read(output)
+    except guest_result.NoResult:
+        return lines, {"error": f"guest script exited {status} without a result: "
+                                f"{guest_result.tail(output)}"}
 
 
 class Summary:
@@ -96,8 +98,10 @@ def explore(guest, workloads, options, outdir, rerun, log=None):
     """Run every (name, text) workload; write each file and result under ``outdir``.
 
     ``rerun`` is a format string with ``{path}`` (the workload file on the host): the
-    one-line command that re-runs one failure alone.
+    one-line command that re-runs one failure alone. Progress (one line per workload)
+    goes to ``log`` when a caller still passes one, to this module's logger otherwise.
     """
+    log = log or LOG.info
     os.makedirs(os.path.join(outdir, "workloads"), exist_ok=True)
     summary = Summary()
     for name, text in workloads:
@@ -116,9 +120,8 @@ def explore(guest, workloads, options, outdir, rerun, log=None):
         summary.workloads += 1
         summary.marks += len(result.get("marks", []))
         summary.failures += failures
-        if log:
-            log(f"{name}: {len(result.get('marks', []))} crash states, "
-                f"{len(failures)} failures, {summary.seconds[-1]:.1f}s")
+        log("%s: %d crash states, %d failures, %.1fs", name, len(result.get("marks", [])),
+            len(failures), summary.seconds[-1])
     with open(os.path.join(outdir, "crashcons-report.txt"), "w", encoding="utf-8") as out:
         out.write(json.dumps(summary.numbers()) + "\n")
         out.write("\n".join(check.report(summary.failures, limit=1000)) + "\n")

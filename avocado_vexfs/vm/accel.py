@@ -5,20 +5,17 @@ probe guest that must print a marker within a few seconds tells the truth. The a
 is cached per host kernel and qemu so it costs one boot, once.
 """
 import json
+import logging
 import os
 import platform
 import subprocess
-import sys
 import time
 
 from avocado_vexfs.vm import domain as domain_mod
 from avocado_vexfs.vm import host, initramfs
 
 PROBE_MARKER = "AVOCADO-VEXFS-PROBE-OK"
-
-
-def _say(message):
-    print(f"avocado-vexfs: {message}", file=sys.stderr, flush=True)
+LOG = logging.getLogger(__name__)
 
 
 def _host_key(uri):
@@ -40,7 +37,7 @@ def choose(config, image):
     if cached.get("key") == key:
         return cached["domain_type"]
     domain_type, reason = probe(config.uri, image, config.kernel)
-    _say(f"accelerator: {domain_type} ({reason})")
+    LOG.info("accelerator: %s (%s)", domain_type, reason)
     tmp = cache_file + ".tmp"
     with open(tmp, "w", encoding="utf-8") as cache:
         json.dump({"key": key, "domain_type": domain_type, "reason": reason}, cache)

@@ -7,10 +7,10 @@ each guest boots from a qcow2 overlay and gets fresh scratch disks.
 import hashlib
 import fcntl
 import json
+import logging
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 
@@ -21,10 +21,7 @@ from avocado_vexfs.vm import host, initramfs
 RECIPES_DIR = os.path.join(REPO, "guest-os")
 BUILDER_VERSION = "1"
 GUEST_INIT = "/sbin/avocado-vexfs-init"
-
-
-def _say(message):
-    print(f"avocado-vexfs: {message}", file=sys.stderr, flush=True)
+LOG = logging.getLogger(__name__)
 
 
 class Recipe:
@@ -102,6 +99,7 @@ def ensure(recipe_name, cache=None, build=True):
     recipe = Recipe(recipe_name)
     directory = image_dir(recipe, cache)
     if os.path.exists(os.path.join(directory, "manifest.json")):
+        LOG.debug("guest image %s: cached in %s", recipe_name, directory)
         return Image(directory)
     if not build:
         raise ImageError(f"guest image {recipe_name} is not built in {directory}: "
@@ -145,8 +143,8 @@ def _build(recipe, directory):
             for kernel in data["kernels"].values():
                 packages += [kernel["image"], kernel["headers"]]
             init_src = os.path.join(recipe.path, data["init"])
-            _say(f"building guest image {recipe.name} ({len(packages)} packages, "
-                 f"takes a few minutes; log: {log_path})")
+            LOG.info("building guest image %s (%d packages, takes a few minutes; log: %s)",
+                     recipe.name, len(packages), log_path)
             _run(["mmdebstrap", "--variant=apt", "--mode=root",
                   "--aptopt=APT::Install-Recommends \"false\"",
                   "--dpkgopt=force-confold", "--dpkgopt=force-confdef",
@@ -157,7 +155,8 @@ def _build(recipe, directory):
                   "--customize-hook=echo avocado-vexfs > \"$1/etc/hostname\"",
                   f"--include={','.join(packages)}",
                   data["suite"], rootfs, sources], log)
-            _say(f"rootfs ready after {time.monotonic() - started:.0f}s; extracting kernels")
+            LOG.info("rootfs ready after %.0fs; extracting kernels",
+                     time.monotonic() - started)
             manifest = {"recipe": recipe.name, "digest": recipe.digest(), "kernels": {},
                         "base": "base.raw", "built": time.strftime("%Y-%m-%dT%H:%M:%SZ",
                                                                    time.gmtime())}
@@ -178,7 +177,7 @@ def _build(recipe, directory):
                                                 "initramfs": initrd,
                                                 "config": f"config-{release}"}
             shutil.copy(os.path.join(rootfs, "bin", "busybox"), work)
-            _say(f"writing base image ({data['image_size']}, ext4 from a directory)")
+            LOG.info("writing base image (%s, ext4 from a directory)", data["image_size"])
             base = os.path.join(work, "base.raw")
             _run(["mkfs.ext4", "-q", "-L", "avocado-vexfs", "-d", rootfs, "-F", base,
                   data["image_size"]], log)
@@ -193,10 +192,11 @@ def _build(recipe, directory):
         if os.path.exists(log_path):
             kept = os.path.join(parent, f"failed-build-{recipe.name}.log")
             shutil.copy(log_path, kept)
-            _say(f"image build failed; log kept at {kept}")
+            LOG.error("image build failed; log kept at %s", kept)
         shutil.rmtree(work, ignore_errors=True)
         raise
-    _say(f"guest image {recipe.name} built in {time.monotonic() - started:.0f}s: {directory}")
+    LOG.info("guest image %s built in %.0fs: %s", recipe.name, time.monotonic() - started,
+             directory)
     return directory
 
 

@@ -42,7 +42,13 @@ def apply_settings(config, opts):
 
 
 def set_log_level(test, opts):
-    """VEXFS_LOG_LEVEL / debug: how much of our own logging reaches debug.log."""
+    """VEXFS_LOG_LEVEL / debug: how much of our own logging reaches debug.log.
+
+    The level is set on the avocado_vexfs logger only; every module logger below it
+    (``logging.getLogger(__name__)``) sets none and inherits it. Avocado's runner puts the
+    handler that writes debug.log on the root logger (start_logging in
+    avocado/core/utils/messages.py), which their records propagate to.
+    """
     level = getattr(logging, opts["log_level"])
     logging.getLogger("avocado_vexfs").setLevel(level)
     test.log.setLevel(min(test.log.getEffectiveLevel(), level))

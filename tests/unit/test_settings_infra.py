@@ -125,3 +125,32 @@ def test_kept_guest_listing_and_unknown_destroy_name(tmp_path):
         infra.destroy_kept(str(tmp_path), "avocado-vexfs-2-y")
     assert "no kept guest named 'avocado-vexfs-2-y'" in str(err.value)
     assert "avocado-vexfs-1-x-abc" in str(err.value)
+
+
+class Records(logging.Handler):
+    def __init__(self):
+        super().__init__()
+        self.seen = []
+
+    def emit(self, record):
+        self.seen.append((record.name, record.levelname))
+
+
+@pytest.mark.parametrize("level, reaches", [("DEBUG", True), ("INFO", False)])
+def test_the_log_level_applies_to_every_module_logger_below_avocado_vexfs(tmp_path, level,
+                                                                         reaches):
+    """Avocado's runner (start_logging in avocado/core/utils/messages.py) puts the
+    handler that writes debug.log on the root logger; our module loggers propagate to it,
+    each at the level VEXFS_LOG_LEVEL sets on the avocado_vexfs logger."""
+    handler, tree = Records(), logging.getLogger("avocado_vexfs")
+    before = tree.level
+    logging.getLogger().addHandler(handler)
+    try:
+        infra.set_log_level(fake_test(tmp_path), {"log_level": level})
+        logging.getLogger("avocado_vexfs.vm.images").debug("image cached")
+        logging.getLogger("avocado_vexfs.crashcons.explorer").info("w1: 3 crash states")
+    finally:
+        logging.getLogger().removeHandler(handler)
+        tree.setLevel(before)
+    assert (("avocado_vexfs.vm.images", "DEBUG") in handler.seen) is reaches
+    assert ("avocado_vexfs.crashcons.explorer", "INFO") in handler.seen

@@ -1,5 +1,4 @@
 """Vector ioctls: the data set, the host's nearest neighbours, and how results are judged."""
-import json
 import math
 import os
 import subprocess
@@ -10,6 +9,7 @@ import pytest
 from avocado_vexfs.checks import vector
 from avocado_vexfs.errors import ConfigError
 from avocado_vexfs.verdict import checks
+from avocado_vexfs.vm import guest_result
 
 PARAMS = {"vector_count": "16", "vector_dimensions": "4", "vector_k": "4"}
 PLAN = vector.plan_from(PARAMS)
@@ -144,8 +144,7 @@ def test_request_numbers_encode_the_struct_sizes_the_guest_script_uses(tmp_path)
 def _run_guest_script(local):
     run = subprocess.run([sys.executable, vector.SCRIPT, local], capture_output=True,
                          text=True, check=True, timeout=60)
-    line = [x for x in run.stdout.splitlines() if x.startswith(vector.RESULT_PREFIX)][-1]
-    return json.loads(line[len(vector.RESULT_PREFIX):])
+    return guest_result.read(run.stdout)
 
 
 def test_guest_script_on_a_file_without_the_ioctls_reports_enotty(tmp_path):
