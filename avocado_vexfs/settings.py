@@ -13,6 +13,7 @@ import configparser
 import math
 import os
 
+from avocado_vexfs import makevars
 from avocado_vexfs.errors import ConfigError
 
 SECTION = "vexfs"
@@ -170,7 +171,6 @@ def check_environment(environ=None):
     Run before a job starts (check-make-vars, our Avocado CLI plugin): a bad value is a
     ConfigError with one line instead of an error in every test, or a traceback.
     """
-    from avocado_vexfs import makevars  # pylint: disable=import-outside-toplevel
     environ = os.environ if environ is None else environ
     values = load(environ=environ)
     for name in ("VEXFS_SRC", "VEXFS_PATCHES"):

@@ -13,14 +13,7 @@ from avocado_vexfs.bench import stats
 from avocado_vexfs.bench import fio, metadata
 from avocado_vexfs.bench.base import WorkloadError
 from avocado_vexfs.errors import ConfigError
-
-
-def param(params, key, default=None):
-    """``params[key]``, or ``params[key + '_quick']`` when the run is quick=yes."""
-    if params.get("quick") == "yes" and params.get(f"{key}_quick") not in (None, ""):
-        return params[f"{key}_quick"]
-    value = params.get(key)
-    return default if value in (None, "") else value
+from avocado_vexfs.params import param  # the quick rule; spec.param is its name here
 
 
 def int_param(params, key, default, minimum=0):

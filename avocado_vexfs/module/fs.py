@@ -1,27 +1,78 @@
-"""The filesystem-under-test seam: mkfs, mount and umount, the same calls for every fs.
+"""The filesystem-under-test seam: everything that differs between filesystems.
 
-Tests never spell a filesystem's commands; they ask for ``for_type(params)`` and call
-these methods, so the functional suite runs unchanged on ext4 (the reference) and VexFS.
+Tests and the Avocado glue never spell a filesystem's commands nor branch on its name;
+they ask for ``for_params(params)`` and call these methods, so every suite runs unchanged
+on ext4 (the reference) and VexFS. A filesystem owns its source (resolved from the cfg
+once), its build, its load (insmod, and learning the fs type name), its mkfs, mount and
+umount, and the file of its known failures.
 """
+import contextlib
+import os
 import shlex
 
 from avocado_vexfs.errors import ConfigError
+from avocado_vexfs.module import vexfs
 
 
 class Filesystem:
-    """A filesystem type as the guest sees it."""
+    """A filesystem type as the guest sees it; built into the guest kernel."""
 
     name = None
     mkfs_command = None
+    has_module = False  # True: built for the guest kernel, loaded, reloadable
 
     def __init__(self, mkfs_options="", mount_options=""):
         self.mkfs_options = mkfs_options
         self.mount_options = mount_options
 
+    @classmethod
+    def from_params(cls, params):
+        return cls(mkfs_options=params.get("mkfs_options", ""),
+                   mount_options=params.get("mount_options", ""))
+
     @property
     def fstype(self):
         """The name the kernel knows (what mount -t takes)."""
         return self.name
+
+    def known_failures(self, directory):
+        """Its known-failure file in ``directory`` (cfg/expected/<name>.txt)."""
+        return os.path.join(directory, f"{self.name}.txt")
+
+    def missing_source(self):
+        """Why it cannot be built (one line), or None; a built-in fs needs nothing."""
+        return None
+
+    def build_for(self, release, cache=None):
+        """Build its module for kernel ``release``; a built-in fs has nothing to build."""
+        return None
+
+    def install(self, guest):
+        """Copy its module into the guest; return the path there (None: built in)."""
+        return None
+
+    def load(self, guest):
+        """Install and insmod its module, learning its fs type name; return the module's
+        name, or None for a built-in fs (nothing to do)."""
+        return None
+
+    def unload(self, guest):
+        """rmmod its module (nothing for a built-in fs)."""
+
+    @contextlib.contextmanager
+    def registering(self, guest, what):
+        """Around an insmod of its module by someone else: learn the fs type it
+        registers (nothing for a built-in fs)."""
+        yield
+
+    def rerun_env(self):
+        """Environment words a rerun command needs before ``avocado run`` ("" or "X=y ")."""
+        return ""
+
+    def hold_command(self, device, mountpoint):
+        """A shell command that pins its module: mkfs ``device`` and mount it."""
+        return (f"{self.mkfs_command} {self.mkfs_options} {device} >/dev/null && "
+                f"mkdir -p {mountpoint} && mount -t {self.fstype} {device} {mountpoint}")
 
     def mkfs(self, guest, device, options=None, timeout=300):
         opts = self.mkfs_options if options is None else options
@@ -45,15 +96,28 @@ class Ext4(Filesystem):
 
 
 class Vexfs(Filesystem):
-    """VexFS: its fs type name is learnt at insmod time (upstream says vexfs_fixed)."""
+    """VexFS from VEXFS_SRC (+ VEXFS_PATCHES): built on the host, loaded in the guest.
+
+    Its fs type name is learnt at insmod time (upstream says vexfs_fixed).
+    """
 
     name = "vexfs"
     mkfs_command = "mkfs.vexfs"
+    has_module = True
 
-    def __init__(self, mkfs_options="", mount_options="", fstype=None):
+    def __init__(self, mkfs_options="", mount_options="", fstype=None, source="",
+                 patches=""):
         super().__init__(mkfs_options, mount_options)
         self._fstype = fstype
+        self.source = source
+        self.patches = patches
         self.build = None
+
+    @classmethod
+    def from_params(cls, params):
+        filesystem = super().from_params(params)
+        filesystem.source, filesystem.patches = vexfs.source_from(params)
+        return filesystem
 
     @property
     def fstype(self):
@@ -61,6 +125,41 @@ class Vexfs(Filesystem):
 
     def set_fstype(self, name):
         self._fstype = name
+
+    def missing_source(self):
+        if not self.source:
+            return ("fs_type vexfs needs VEXFS_SRC (a VexFS tree path, or git URL[@ref]); "
+                    "it is not set")
+        return None
+
+    def build_for(self, release, cache=None):
+        """The module and mkfs.vexfs for ``release`` (cached); raises kbuild.BuildError."""
+        self.build = vexfs.build(self.source, self.patches, release, cache=cache)
+        return self.build
+
+    def install(self, guest):
+        return vexfs.install(guest, self.build)
+
+    def load(self, guest):
+        """:raises vexfs.ModuleLoadError: insmod refused, or not exactly one fs type"""
+        module_path = self.install(guest)
+        guest.mark_step("insmod")
+        self.set_fstype(vexfs.only_one(vexfs.load(guest, module_path),
+                                       os.path.basename(module_path)))
+        return self.build.module_name
+
+    def unload(self, guest):
+        vexfs.unload(guest, self.build.module_name)
+
+    @contextlib.contextmanager
+    def registering(self, guest, what):
+        """:raises vexfs.ModuleLoadError: the insmod registered not exactly one fs type"""
+        before = vexfs.filesystems(guest)
+        yield
+        self.set_fstype(vexfs.only_one(sorted(vexfs.filesystems(guest) - before), what))
+
+    def rerun_env(self):
+        return f"VEXFS_SRC={self.source} VEXFS_PATCHES={self.patches} "
 
 
 FILESYSTEMS = {"ext4": Ext4, "vexfs": Vexfs}
@@ -72,5 +171,4 @@ def for_params(params):
     if fs_type not in FILESYSTEMS:
         raise ConfigError(f"fs_type = {fs_type!r}: expected one of "
                           f"{', '.join(sorted(FILESYSTEMS))}")
-    return FILESYSTEMS[fs_type](mkfs_options=params.get("mkfs_options", ""),
-                                mount_options=params.get("mount_options", ""))
+    return FILESYSTEMS[fs_type].from_params(params)

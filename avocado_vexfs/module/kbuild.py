@@ -6,6 +6,7 @@ in a TCG guest. Used for VexFS and for our own fixture module.
 """
 import contextlib
 import fcntl
+import hashlib
 import os
 import re
 import shlex
@@ -105,7 +106,6 @@ def build_lock(out):
 
 def build_cached(module_dir, release, cache=None, what="module"):
     """Build a module dir (cached by its sources and the release); return the .ko paths."""
-    import hashlib  # pylint: disable=import-outside-toplevel
     sha = hashlib.sha256(release.encode())
     for name in sorted(os.listdir(module_dir)):
         if name.endswith((".c", ".h")) or name in ("Kbuild", "Makefile"):

@@ -16,7 +16,6 @@ import tempfile
 
 from avocado_vexfs.errors import ConfigError, GuestCommandError, VexfsError
 from avocado_vexfs.module import kbuild
-from avocado_vexfs.module.kbuild import BuildError  # noqa: F401  (re-exported for tests)
 from avocado_vexfs.vm import host
 
 MODULE_DIR = "kernel_module"
@@ -26,6 +25,14 @@ GUEST_DIR = "/opt/vexfs"
 
 class ModuleLoadError(VexfsError):
     """insmod refused the module; the message carries the kernel's reason."""
+
+
+def source_from(params, environ=None):
+    """(VEXFS_SRC, VEXFS_PATCHES), resolved once: cfg vexfs_src / vexfs_patches first,
+    then the environment variables; "" for what is unset."""
+    environ = os.environ if environ is None else environ
+    return (params.get("vexfs_src") or environ.get("VEXFS_SRC", ""),
+            params.get("vexfs_patches") or environ.get("VEXFS_PATCHES", ""))
 
 
 def is_git_url(spec):
@@ -132,7 +139,7 @@ class Build:
 def build(spec, patches_dir, release, cache=None, jobs=2):
     """Build VexFS for kernel ``release``; return a cached Build.
 
-    :raises BuildError: with "vexfs build failed against <release>: <first error>"
+    :raises kbuild.BuildError: with "vexfs build failed against <release>: <first error>"
     """
     work = tempfile.mkdtemp(prefix="vexfs-src-")
     try:
@@ -184,6 +191,17 @@ def load(guest, module_path, params=""):
                               f"{err.output.strip() or 'no output'}; kernel says: "
                               f"{guest.last_kernel_message()}") from err
     return sorted(filesystems(guest) - before)
+
+
+def only_one(registered, what):
+    """The one fs type name that an insmod of ``what`` registered.
+
+    :raises ModuleLoadError: when it registered none or several
+    """
+    if len(registered) != 1:
+        raise ModuleLoadError(f"insmod {what} registered fs types "
+                              f"{registered or 'none'}: expected exactly one")
+    return registered[0]
 
 
 def unload(guest, module_name):

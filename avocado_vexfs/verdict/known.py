@@ -20,6 +20,7 @@ import re
 from avocado.core import exceptions
 
 from avocado_vexfs.errors import ConfigError
+from avocado_vexfs.module import fs
 from avocado_vexfs.paths import REPO
 from avocado_vexfs.verdict import checks as checks_mod
 
@@ -118,11 +119,12 @@ def load(path):
 
 
 def path_for(params):
-    """cfg/expected/<fs_type>.txt, or the same name in the cfg's expected_failures_dir."""
+    """The filesystem's known-failure file (cfg/expected/<fs_type>.txt), in the cfg's
+    expected_failures_dir when it names one."""
     directory = params.get("expected_failures_dir") or os.path.join(REPO, "cfg", "expected")
     if not os.path.isabs(directory):
         directory = os.path.join(REPO, directory)
-    return os.path.join(directory, f"{params.get('fs_type', 'ext4')}.txt")
+    return fs.for_params(params).known_failures(directory)
 
 
 class Judgement:

@@ -9,7 +9,9 @@ the repo's venv and data directory, never in the user's home.
 import glob
 import os
 
+from avocado_vexfs import cfgkeys
 from avocado_vexfs.errors import ConfigError
+from avocado_vexfs.verdict import known
 
 PROVIDER_NAME = "avocado-vexfs"
 
@@ -115,8 +117,6 @@ def check_cfg(cfg_file, only=(), extra_params=(), no=()):
     leave no test (an unknown variant name, usually), or the first bad cfg key of the
     first variant that has one (cfgkeys.validate), extra params included.
     """
-    from avocado_vexfs import cfgkeys  # pylint: disable=import-outside-toplevel
-    from avocado_vexfs.verdict import known  # pylint: disable=import-outside-toplevel
     found = variants(cfg_file, only, extra_params, no)
     if not found:
         raise ConfigError(f"{cfg_file}: no test variant matches the filters "

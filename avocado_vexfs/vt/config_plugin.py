@@ -15,7 +15,9 @@ import sys
 
 from avocado.core.plugin_interfaces import CLI
 
+from avocado_vexfs import settings
 from avocado_vexfs.errors import ConfigError
+from avocado_vexfs.vt import avocado_setup
 
 LOG = logging.getLogger(__name__)
 EXIT_CONFIG_ERROR = 2
@@ -27,8 +29,6 @@ def check(config):
 
     :returns: the number of variants checked (0 when the command has no --vt-config)
     """
-    from avocado_vexfs import settings  # pylint: disable=C0415
-    from avocado_vexfs.vt import avocado_setup  # pylint: disable=C0415
     cfg = config.get("vt.config")
     if config.get("subcommand") not in SUBCOMMANDS or not cfg:
         return 0

@@ -14,7 +14,6 @@ from avocado_vexfs.console import verdict as console_verdict
 from avocado_vexfs.errors import GuestError
 from avocado_vexfs.module import fixture
 from avocado_vexfs.module import fs, kbuild, vexfs
-from avocado_vexfs.params import quick_int  # noqa: F401 (tests import it from here)
 from avocado_vexfs.verdict import known
 from avocado_vexfs.vm import images, infra
 from avocado_vexfs.vm.guest import Guest, GuestConfig
@@ -25,18 +24,6 @@ def validate(params):
     booted: a typo is a one-line error, not a verdict after minutes of guest time."""
     cfgkeys.validate(params)
     known.load(known.path_for(params))
-
-
-def vexfs_source(params):
-    """VEXFS_SRC from cfg (vexfs_src) or the environment; "" when unset."""
-    return params.get("vexfs_src") or os.environ.get("VEXFS_SRC", "")
-
-
-def require_fs_source(test, params):
-    """Cancel a vexfs variant when no VexFS tree was given; ext4 needs nothing."""
-    if params.get("fs_type") == "vexfs" and not vexfs_source(params):
-        test.cancel("fs_type vexfs needs VEXFS_SRC (a VexFS tree path, or git URL[@ref]); "
-                    "it is not set")
 
 
 @contextlib.contextmanager
@@ -136,50 +123,42 @@ def build_fixture(test, params):
     return module
 
 
-def vexfs_patches(params):
-    return params.get("vexfs_patches") or os.environ.get("VEXFS_PATCHES", "")
-
-
 def build_filesystem(test, params):
-    """The Filesystem of the variant; for vexfs, its module built for the guest kernel.
+    """The Filesystem of the variant, its module (if it has one) built for the guest kernel.
 
     Runs before the guest boots: a build failure is a test ERROR naming the kernel and
-    the first compiler error, with the whole build log kept in the test's logdir.
+    the first compiler error, with the whole build log kept in the test's logdir. A
+    module without its source (VEXFS_SRC unset) cancels the test.
     """
     validate(params)
     filesystem = fs.for_params(params)
-    if filesystem.name != "vexfs":
+    if not filesystem.has_module:
         return filesystem
-    require_fs_source(test, params)
+    missing = filesystem.missing_source()
+    if missing:
+        test.cancel(missing)
     config = GuestConfig.from_params(params)
     release = guest_release(config)
+    log_name = f"{filesystem.name}-build.log"
     try:
-        filesystem.build = vexfs.build(vexfs_source(params), vexfs_patches(params), release,
-                                       cache=config.cache)
-    except vexfs.BuildError as err:
-        shutil.copy(err.log_path, os.path.join(test.logdir, "vexfs-build.log"))
+        built = filesystem.build_for(release, cache=config.cache)
+    except kbuild.BuildError as err:
+        shutil.copy(err.log_path, os.path.join(test.logdir, log_name))
         test.error(str(err))
-    shutil.copy(filesystem.build.log, os.path.join(test.logdir, "vexfs-build.log"))
-    test.log.info("vexfs built for %s: %s", release, filesystem.build.directory)
+    shutil.copy(built.log, os.path.join(test.logdir, log_name))
+    test.log.info("%s built for %s: %s", filesystem.name, release, built.directory)
     return filesystem
 
 
 def load_filesystem(test, guest, filesystem):
     """Put the fs's module (if any) into the guest and load it; learn its fs type name."""
-    if filesystem.name != "vexfs":
-        return
-    module_path = vexfs.install(guest, filesystem.build)
-    guest.mark_step("insmod")
     try:
-        registered = vexfs.load(guest, module_path)
+        module = filesystem.load(guest)
     except vexfs.ModuleLoadError as err:
         test.fail(str(err))
-    if len(registered) != 1:
-        test.fail(f"insmod {os.path.basename(module_path)} registered fs types "
-                  f"{registered or 'none'}: expected exactly one")
-    filesystem.set_fstype(registered[0])
-    test.log.info("vexfs module %s registered fs type %s", filesystem.build.module_name,
-                  registered[0])
+    if module:
+        test.log.info("%s module %s registered fs type %s", filesystem.name, module,
+                      filesystem.fstype)
 
 
 def format_and_mount(test, guest, filesystem, mountpoint):

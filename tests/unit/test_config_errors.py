@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from avocado_vexfs import cfgkeys
+from avocado_vexfs.bench import spec
 from avocado_vexfs.errors import ConfigError
 from avocado_vexfs.module import fs, kbuild, vexfs
 from avocado_vexfs.params import quick_int
@@ -174,6 +175,17 @@ def test_get_of_an_undeclared_key():
 def test_a_count_of_zero_is_refused_where_it_is_read(key):
     with pytest.raises(ConfigError, match=f"{key} = 0: expected an integer >= 1"):
         quick_int({key: "0"}, key, 10)
+
+
+@pytest.mark.parametrize("params, want", [
+    ({"mount_cycles": "10", "mount_cycles_quick": "3"}, 10),
+    ({"quick": "yes", "mount_cycles": "10", "mount_cycles_quick": "3"}, 3),
+    ({"quick": "yes", "mount_cycles": "10", "mount_cycles_quick": ""}, 10),
+])
+def test_one_quick_rule_for_counts_and_bench_params(params, want):
+    """quick_int and bench's spec.param read the same key: the rule lives in params.py."""
+    assert quick_int(params, "mount_cycles", 1) == want
+    assert spec.param(params, "mount_cycles") == str(want)
 
 
 @pytest.mark.parametrize("make_args, present, absent", [

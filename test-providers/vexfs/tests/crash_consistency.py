@@ -5,8 +5,7 @@ from virttest import error_context
 
 from avocado_vexfs.crashcons import check, explorer
 from avocado_vexfs.verdict import checks, known
-from avocado_vexfs.vt.steps import (booted_guest, build_filesystem, load_filesystem, vexfs_patches,
-                                    vexfs_source)
+from avocado_vexfs.vt.steps import booted_guest, build_filesystem, load_filesystem
 
 RERUN = ("avocado run --vt-config cfg/crashcons.cfg --vt-only-filter "
          "\"{fs} crash_consistency.quick\" --vt-extra-params crashcons_workload={{path}}")
@@ -31,10 +30,7 @@ def run(test, params, env):
     workloads = explorer.workloads_for(params)
     test.log.info("%d workloads (seed %s, seq_len %s)", len(workloads),
                   params.get("crashcons_seed", 1), params.get("crashcons_seq_len", 1))
-    rerun = RERUN.format(fs=params.get("fs_type", "ext4"))
-    if filesystem.name == "vexfs":
-        rerun = (f"VEXFS_SRC={vexfs_source(params)} "
-                 f"VEXFS_PATCHES={vexfs_patches(params)} {rerun}")
+    rerun = filesystem.rerun_env() + RERUN.format(fs=filesystem.name)
     with booted_guest(test, params) as guest:
         load_filesystem(test, guest, filesystem)
         options = explorer.Options(guest, filesystem, params)

@@ -3,22 +3,28 @@ from virttest import error_context
 
 from avocado_vexfs.checks import lifecycle
 from avocado_vexfs.checks.lifecycle import LifecycleError
-from avocado_vexfs.module import vexfs
+from avocado_vexfs.module.vexfs import ModuleLoadError
+from avocado_vexfs.params import quick_int
 from avocado_vexfs.verdict import checks, known
-from avocado_vexfs.vt.steps import booted_guest, build_filesystem, build_fixture, quick_int
+from avocado_vexfs.vt.steps import booted_guest, build_filesystem, build_fixture
 
 
-def _module_in_guest(params, guest, filesystem, built):
-    """Copy the module in; return (path in the guest, hold command, release command)."""
+def _module_in_guest(guest, filesystem, built):
+    """Copy the module in (the fixture, else the filesystem's); return its guest path."""
     if built:
         path = f"/root/{built.rsplit('/', 1)[-1]}"
         guest.put_file(built, path)
-        return path, params["lifecycle_hold"], params["lifecycle_release"]
-    path = vexfs.install(guest, filesystem.build)
+        return path
+    return filesystem.install(guest)
+
+
+def _hold_and_release(params, guest, filesystem, built):
+    """(command that pins the module, command that lets it go): the fixture's debugfs
+    file held open, or the filesystem mkfs'd and mounted (once its fs type is known)."""
+    if built:
+        return params["lifecycle_hold"], params["lifecycle_release"]
     device, mountpoint = guest.scratch[0], params.get("mountpoint", "/mnt/test")
-    hold = (f"{filesystem.mkfs_command} {filesystem.mkfs_options} {device} >/dev/null && "
-            f"mkdir -p {mountpoint} && mount -t {{fstype}} {device} {mountpoint}")
-    return path, hold, f"umount {mountpoint}"
+    return filesystem.hold_command(device, mountpoint), f"umount {mountpoint}"
 
 
 @error_context.context_aware
@@ -40,8 +46,7 @@ def run(test, params, env):
     results = checks.Checks("lifecycle")
     results.plan("cycles", "busy_rmmod", "rmmod_after_busy")
     with booted_guest(test, params) as guest:
-        path, hold, release = _module_in_guest(params, guest, filesystem, built)
-        cycler = lifecycle.Cycler(guest, path, params)
+        cycler = lifecycle.Cycler(guest, _module_in_guest(guest, filesystem, built), params)
         step = "cycles"
         try:
             error_context.context(f"{count} insmod/rmmod cycles of {cycler.name}",
@@ -50,21 +55,16 @@ def run(test, params, env):
             results.add(step)
             step = "busy_rmmod"
             error_context.context("rmmod while in use", test.log.info)
-            before = vexfs.filesystems(guest)
-            cycler.insmod("busy", args)
-            if filesystem.name == "vexfs":
-                registered = sorted(vexfs.filesystems(guest) - before)
-                if len(registered) != 1:
-                    raise LifecycleError(f"insmod {cycler.name} registered fs types "
-                                         f"{registered or 'none'}: expected exactly one")
-                hold = hold.format(fstype=registered[0])
+            with filesystem.registering(guest, cycler.name):
+                cycler.insmod("busy", args)
+            hold, release = _hold_and_release(params, guest, filesystem, built)
             refused = cycler.refuse_busy_rmmod(hold, release)
             test.log.info("rmmod while in use refused: %s", refused)
             results.add(step)
             step = "rmmod_after_busy"
             cycler.rmmod("after busy")
             results.add(step)
-        except LifecycleError as err:
+        except (LifecycleError, ModuleLoadError) as err:
             results.add(step, [str(err)])
         for step, seconds in cycler.timings.items():
             if not seconds:

@@ -3,7 +3,6 @@ from virttest import error_context
 
 from avocado_vexfs.checks import datacheck
 from avocado_vexfs.errors import GuestCommandError
-from avocado_vexfs.module import vexfs
 from avocado_vexfs.verdict import checks, known
 from avocado_vexfs.vt.steps import (booted_guest, build_filesystem, format_and_mount,
                                     load_filesystem)
@@ -29,8 +28,8 @@ def run(test, params, env):
     0) for vexfs: build the module for the guest kernel, copy it in, insmod it
     1) mkfs, mount, write files of persistence_file_kb in the root and in a subdirectory
     2) umount, mount, compare every checksum (root and subdirectory)
-    3) for vexfs: umount, rmmod, insmod, mount, compare again (nothing may live only in
-       the module's memory)
+    3) for a filesystem that is a module (vexfs): umount, rmmod, insmod, mount, compare
+       again (nothing may live only in the module's memory)
     4) with persistence_reboot = yes: umount, reboot the guest, load the module again,
        mount, compare again (what survives only a clean remount is not on the disk)
     5) umount; each step is a check (remount, module_reload, reboot) whose problems are
@@ -41,7 +40,7 @@ def run(test, params, env):
     sizes = params.get("persistence_file_kb", "4 16 40").split()
     subdir = params.get("persistence_subdir", "sub")
     results = checks.Checks("persistence")
-    results.plan("remount", *(["module_reload"] if filesystem.name == "vexfs" else []),
+    results.plan("remount", *(["module_reload"] if filesystem.has_module else []),
                  *(["reboot"] if params.get("persistence_reboot", "yes") == "yes" else []))
     with booted_guest(test, params) as guest:
         device = format_and_mount(test, guest, filesystem, mountpoint)
@@ -57,10 +56,10 @@ def run(test, params, env):
         results.add("remount", _verify(guest, mountpoint, subdir, want))
         filesystem.umount(guest, mountpoint)
 
-        if filesystem.name == "vexfs":
+        if filesystem.has_module:
             error_context.context("module reload", test.log.info)
             guest.mark_step("rmmod/insmod")
-            vexfs.unload(guest, filesystem.build.module_name)
+            filesystem.unload(guest)
             load_filesystem(test, guest, filesystem)
             filesystem.mount(guest, device, mountpoint)
             results.add("module_reload", _verify(guest, mountpoint, subdir, want))
