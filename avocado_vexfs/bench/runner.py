@@ -15,14 +15,13 @@ TOOLS = {"fio": "fio", "metadata": "python3"}
 LOG = logging.getLogger(__name__)
 
 
-def measure(guest, specs, directory, repeats, max_file_kb=0, log=None, timeout=600):
+def measure(guest, specs, directory, repeats, max_file_kb=0, timeout=600):
     """Run every spec ``repeats`` times (caches dropped before each); a Collector.
 
     A spec over the filesystem's file size limit is recorded as skipped with its
-    reason instead of being run into EFBIG. Progress goes to ``log`` (a logger) when a
-    caller still passes one, to this module's logger otherwise.
+    reason instead of being run into EFBIG. Progress goes to this module's logger,
+    which reaches the test's debug.log.
     """
-    log = log or LOG
     for tool in sorted({TOOLS[spec.kind] for spec in specs}):
         require_tool(guest, tool)
     collector = Collector()
@@ -32,7 +31,7 @@ def measure(guest, specs, directory, repeats, max_file_kb=0, log=None, timeout=6
         reason = spec.skip_reason(max_file_kb)
         if reason:
             collector.skip(spec, reason)
-            log.info("skipped: %s", reason)
+            LOG.info("skipped: %s", reason)
             done += repeats
             continue
         guest.mark_step(f"bench {spec.name}")
@@ -40,7 +39,7 @@ def measure(guest, specs, directory, repeats, max_file_kb=0, log=None, timeout=6
             guest.cmd(DROP_CACHES, timeout=timeout)
             collector.add(spec, spec.run(guest, directory, timeout=timeout))
             done += 1
-            log.info("progress %d/%d: %s repeat %d/%d", done, total, spec.name,
+            LOG.info("progress %d/%d: %s repeat %d/%d", done, total, spec.name,
                      repeat + 1, repeats)
         guest.cmd(spec.cleanup_command(directory) + f"; {DROP_CACHES}", timeout=timeout)
     return collector

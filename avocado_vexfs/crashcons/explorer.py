@@ -94,14 +94,13 @@ class Summary:
                 "workloads_per_minute": round(60 / per, 1) if per else 0.0}
 
 
-def explore(guest, workloads, options, outdir, rerun, log=None):
+def explore(guest, workloads, options, outdir, rerun):
     """Run every (name, text) workload; write each file and result under ``outdir``.
 
     ``rerun`` is a format string with ``{path}`` (the workload file on the host): the
     one-line command that re-runs one failure alone. Progress (one line per workload)
-    goes to ``log`` when a caller still passes one, to this module's logger otherwise.
+    goes to this module's logger, which reaches the test's debug.log.
     """
-    log = log or LOG.info
     os.makedirs(os.path.join(outdir, "workloads"), exist_ok=True)
     summary = Summary()
     for name, text in workloads:
@@ -120,7 +119,7 @@ def explore(guest, workloads, options, outdir, rerun, log=None):
         summary.workloads += 1
         summary.marks += len(result.get("marks", []))
         summary.failures += failures
-        log("%s: %d crash states, %d failures, %.1fs", name, len(result.get("marks", [])),
+        LOG.info("%s: %d crash states, %d failures, %.1fs", name, len(result.get("marks", [])),
             len(failures), summary.seconds[-1])
     with open(os.path.join(outdir, "crashcons-report.txt"), "w", encoding="utf-8") as out:
         out.write(json.dumps(summary.numbers()) + "\n")

@@ -40,7 +40,13 @@ def test_record_then_check(tmp_path, no_leftovers):
     assert {e["fs_type"] for e in entries} == {"ext4"} and entries[0]["vcpus"] == 1
 
     run, test = _run(tmp_path, "check", baseline_file, "check")
-    assert test["status"] == "PASS", test["fail_reason"]
+    # 5 repeats of 1 s on a shared 2-core TCG host: "too noisy to tell" is an honest
+    # answer of the check, shown as WARN; anything else (a regression) is not
+    if test["status"] == "WARN":
+        notes = test["fail_reason"].split("; ")
+        assert all(": too noisy: " in note for note in notes), test["fail_reason"]
+    else:
+        assert test["status"] == "PASS", test["fail_reason"]
     with open(os.path.join(test["logdir"], "debug.log"), encoding="utf-8") as log:
         text = log.read()
     assert "small_write write_bw: " in text and "of baseline (95% interval" in text

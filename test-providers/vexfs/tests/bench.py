@@ -61,7 +61,7 @@ def run(test, params, env):
         format_and_mount(test, guest, filesystem, mountpoint)
         error_context.context("run the workloads", test.log.info)
         collector = runner.measure(guest, specs, mountpoint, repeats, max_file_kb,
-                                   log=test.log, timeout=int(params.get("bench_timeout", 600)))
+                                   timeout=int(params.get("bench_timeout", 600)))
         filesystem.umount(guest, mountpoint)
         guest_key = baseline.key(guest.kernel["release"], guest.config.vcpus,
                                  guest.config.memory_mb, filesystem.name)

@@ -41,8 +41,7 @@ def run(test, params, env):
                         f"{', '.join(missing)}: crash consistency needs them")
         explorer.install(guest)
         guest.mark_step("crash consistency")
-        summary = explorer.explore(guest, workloads, options, test.logdir, rerun,
-                                   log=test.log.info)
+        summary = explorer.explore(guest, workloads, options, test.logdir, rerun)
     numbers = summary.numbers()
     test.log.info("numbers: %s", numbers)
     for line in check.report(summary.failures):
