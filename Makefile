@@ -67,7 +67,7 @@ e2e: image
 	$(BIN)/pytest -q tests/e2e
 
 test: image
-	$(BIN)/pytest tests/unit tests/e2e
+	$(BIN)/pytest --durations=20 tests/unit tests/e2e
 
 sweep: setup
 	@$(AVX) sweep

@@ -37,7 +37,8 @@ def level1(tmp_path_factory):
     before = set(domain.leftover_domains(host.DEFAULT_URI))
     env = dict(os.environ)
     env.pop("VEXFS_SRC", None)
-    run = subprocess.run(["make", "-s", "level1", f"VT_EXTRA=--job-results-dir {results}",
+    run = subprocess.run(["make", "-s", "level1",
+                          f"VT_EXTRA=--job-results-dir {results} --vt-extra-params vcpus=1",
                           f"VEXFS_SRC={VEXFS_SRC}", f"VEXFS_PATCHES={VEXFS_PATCHES}",
                           "PARALLEL=2"],
                          capture_output=True, text=True, cwd=repo, env=env, timeout=900,
