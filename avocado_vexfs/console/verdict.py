@@ -1,5 +1,13 @@
-"""Turn a guest's console log into a test verdict, with cfg deciding what counts."""
+"""Turn a guest's console log into a test verdict, with cfg deciding what counts.
+
+Also the one owner of the step marker in a fail reason, "<title> (during step <step>)":
+describe writes it, split_step and strip_step read it (the report, failure signatures).
+"""
+import re
+
 from avocado_vexfs.console import report
+
+_STEP_MARK = re.compile(r"\s*\(during step (?P<step>[^)]+)\)\s*$")
 
 
 def first_crash(console_text, params, expected_reboots=0, lost_connection=False):
@@ -22,5 +30,23 @@ def first_crash(console_text, params, expected_reboots=0, lost_connection=False)
 
 def describe(crash):
     """One line for the test's fail reason: title, then the step it happened in."""
-    where = f" (during step {crash.step})" if getattr(crash, "step", None) else ""
-    return f"{crash.title}{where}"
+    return with_step(crash.title, getattr(crash, "step", None))
+
+
+def with_step(title, step):
+    """``title`` with the step marker appended (nothing appended when there is no step)."""
+    return f"{title} (during step {step})" if step else title
+
+
+def split_step(reason):
+    """(title, step) of a fail reason's first line; (whole reason, "") without a marker."""
+    reason = (reason or "").strip()
+    match = _STEP_MARK.search(reason.splitlines()[0] if reason else "")
+    if match and match.start():
+        return reason[:match.start()], match.group("step")
+    return reason, ""
+
+
+def strip_step(reason):
+    """A fail reason without the step marker at its end."""
+    return _STEP_MARK.sub("", (reason or "").strip())

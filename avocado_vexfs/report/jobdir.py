@@ -5,6 +5,7 @@ import os
 import re
 import shlex
 
+from avocado_vexfs.console import verdict as console_verdict
 from avocado_vexfs.errors import VexfsError
 
 RESULTS = "results.json"
@@ -14,7 +15,6 @@ ARTIFACTS = (("console log", "console.log"), ("dmesg", "dmesg.txt"),
              ("build log", "vexfs-build.log"), ("build log", "module-build.log"),
              ("workload JSON", "metrics.json"), ("retries", "infra-retries.json"),
              ("check results", "checks.json"))
-_STEP_RE = re.compile(r"^(?P<title>.*?) \(during step (?P<step>[^)]+)\)$")
 _KMSG_RE = re.compile(r"^\s*\[\s*\d+\.\d+\]")
 
 
@@ -50,15 +50,6 @@ def load_results(job_dir):
     if not isinstance(data, dict) or not isinstance(data.get("tests"), list):
         raise JobError(f"{path} has no 'tests' list: expected Avocado's JSON results")
     return data
-
-
-def split_reason(reason):
-    """(title, step) from a fail reason like 'BUG: ... in f (during step mkfs)'."""
-    reason = (reason or "").strip()
-    match = _STEP_RE.match(reason.splitlines()[0] if reason else "")
-    if match:
-        return match.group("title"), match.group("step")
-    return reason, ""
 
 
 def _read_json(path):
@@ -178,7 +169,7 @@ def entry_for(job_dir, test, light=False):
         logdir = local
     elif not os.path.isdir(logdir):
         logdir = ""
-    title, step = split_reason(test.get("fail_reason"))
+    title, step = console_verdict.split_step(test.get("fail_reason"))
     title = title.splitlines()[0][:400] if title else ""
     entry = {"id": test.get("id", ""), "name": test.get("name", ""),
              "status": test.get("status") or "UNKNOWN", "reason": title, "step": step,

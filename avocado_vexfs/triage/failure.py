@@ -20,12 +20,11 @@ LOG = logging.getLogger(__name__)
 
 GOOD, BAD, SKIP = "good", "bad", "skip"
 PASSING = ("PASS", "WARN")
-_STEP_SUFFIX = re.compile(r"\s*\(during step [^)]*\)\s*$")
 
 
 def normalize(fail_reason):
     """A fail reason without its step suffix, with hex addresses and numbers masked."""
-    text = _STEP_SUFFIX.sub("", (fail_reason or "").strip())
+    text = console_verdict.strip_step(fail_reason)
     text = re.sub(r"0x[0-9a-fA-F]+", "ADDR", text)
     return re.sub(r"\d+", "N", text).strip()
 

@@ -1,8 +1,10 @@
 """How one run maps to git bisect's good/bad/skip, and what counts as the same failure."""
 import os
+import types
 
 import pytest
 
+from avocado_vexfs.console import verdict as console_verdict
 from avocado_vexfs.triage import failure
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -110,3 +112,17 @@ def test_checks_signature_is_new_problems_sorted_then_known():
     assert failure.classify("FAIL", step, bad)[0] == "bad"
     crashed = failure.signature("FAIL", "x", "WARNING in vexfs_write", {"new": ["a/x: E"]})
     assert crashed == "crash: WARNING in vexfs_write", "a crash title comes first"
+
+
+def test_step_marker_round_trips_through_its_one_owner():
+    """describe writes the step marker; the report splits it off and signatures strip it,
+    all through console.verdict."""
+    crash = types.SimpleNamespace(title="BUG: kernel NULL pointer dereference in f",
+                                  step="insmod cycle 1/3")
+    reason = console_verdict.describe(crash)
+    assert reason == "BUG: kernel NULL pointer dereference in f (during step insmod cycle 1/3)"
+    assert console_verdict.split_step(reason) == (crash.title, crash.step)
+    assert console_verdict.strip_step(reason) == crash.title
+    assert console_verdict.split_step("cycle 1/3: rmmod failed") == \
+        ("cycle 1/3: rmmod failed", "")
+    assert console_verdict.describe(types.SimpleNamespace(title="t", step="")) == "t"
