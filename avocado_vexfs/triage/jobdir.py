@@ -1,8 +1,9 @@
 """Read a finished Avocado job directory: its tests, their params and what they ran on.
 
 Avocado keeps the command line (jobdata/args.json), the verdicts (results.json) and, in
-each test's debug.log, the full parameter dict Avocado-VT handed to the test. That is
-enough to re-create a test variant exactly, without the original guest.
+each test's debug.log, the full parameter dict Avocado-VT handed to the test; what the
+test ran on is in its facts.json (vt.facts). That is enough to re-create a test variant
+exactly, without the original guest.
 """
 import glob
 import json
@@ -11,15 +12,10 @@ import re
 
 from avocado_vexfs.errors import ConfigError
 from avocado_vexfs.paths import REPO
+from avocado_vexfs.vt import facts as test_facts
 
 FAILED = ("FAIL", "ERROR", "INTERRUPTED")
 _PARAM = re.compile(r"\|\s{4,}(\S+) = ?(.*)$")
-_FACTS = {
-    "kernel": re.compile(r"booted in [\d.]+s \(kernel ([^)]+)\)"),
-    "vexfs_build": re.compile(r"vexfs built for \S+: \S*/vexfs-builds/(\S+)"),
-    "image": re.compile(r"guest image: \S*/images/(\S+)"),
-    "module_build": re.compile(r"/module-builds/([\w-]+)"),
-}
 
 
 def roots():
@@ -142,12 +138,18 @@ def recorded_params(test):
     return params
 
 
+def logdir_of(test):
+    """The logdir of a results.json entry ("" when it has none)."""
+    return test.get("logdir") or os.path.dirname(test.get("logfile") or "")
+
+
+def all_facts(test):
+    """Everything the test's facts.json holds (vt.facts), {} for a job without one."""
+    logdir = logdir_of(test)
+    return test_facts.read(logdir) if logdir else {}
+
+
 def facts(test):
-    """What the test ran on, as its debug.log says: kernel, image, module builds."""
-    found = {}
-    for line in _debug_log(test):
-        for key, pattern in _FACTS.items():
-            match = pattern.search(line)
-            if match and key not in found:
-                found[key] = match.group(1)
-    return found
+    """What the test ran on, from its facts.json: kernel, image, module build keys."""
+    return {key: value for key, value in all_facts(test).items()
+            if key in ("kernel", "image") or key.endswith("_build")}

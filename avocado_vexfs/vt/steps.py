@@ -17,6 +17,7 @@ from avocado_vexfs.module import fs, kbuild, vexfs
 from avocado_vexfs.verdict import known
 from avocado_vexfs.vm import images, infra
 from avocado_vexfs.vm.guest import Guest, GuestConfig
+from avocado_vexfs.vt import facts
 
 
 def validate(params):
@@ -48,7 +49,11 @@ def booted_guest(test, params):
     try:
         test.log.info("guest %s booted in %.1fs (kernel %s)", guest.name,
                       guest.boot_seconds, guest.kernel["release"])
-        test.log.info("guest image: %s", guest.image.directory)  # read back by repro
+        test.log.info("guest image: %s", guest.image.directory)
+        facts.record(test.logdir, kernel=guest.kernel["release"],
+                     boot_seconds=round(guest.boot_seconds, 1),
+                     image=os.path.basename(guest.image.directory),
+                     image_dir=guest.image.directory)
         try:
             yield guest
         except GuestError as err:
@@ -60,7 +65,7 @@ def booted_guest(test, params):
                                                 expected_reboots=guest.reboots)
             # the console watch names a panic or reboot it saw; otherwise it is a hang
             seen = guest.watch.reason if guest.watch else None
-            raise exceptions.TestFail(console_verdict.describe(crash) if crash else
+            raise exceptions.TestFail(_describe(guest, crash) if crash else
                                       str(err) if seen else f"guest hang: {err}") from err
         except Exception as err:
             _crash_wins(guest, params, err)
@@ -68,7 +73,7 @@ def booted_guest(test, params):
         crash = console_verdict.first_crash(guest.console_text(), params,
                                             expected_reboots=guest.reboots)
         if crash:
-            raise exceptions.TestFail(console_verdict.describe(crash))
+            raise exceptions.TestFail(_describe(guest, crash))
     except exceptions.TestCancel:
         raise
     except Exception as err:
@@ -78,6 +83,13 @@ def booted_guest(test, params):
         raise
     finally:
         guest.cleanup()
+
+
+def _describe(guest, crash):
+    """The fail reason of a console crash; the step it happened in goes to facts.json."""
+    if crash.step:
+        facts.record(guest.logdir, crash_step=crash.step)
+    return console_verdict.describe(crash)
 
 
 def _symptom(err):
@@ -96,7 +108,7 @@ def _crash_wins(guest, params, err):
     text = guest.settled_console_text()
     crash = console_verdict.first_crash(text, params, expected_reboots=guest.reboots)
     if crash:
-        raise exceptions.TestFail(f"{console_verdict.describe(crash)}; then: "
+        raise exceptions.TestFail(f"{_describe(guest, crash)}; then: "
                                   f"{_symptom(err)}") from err
 
 
@@ -120,6 +132,7 @@ def build_fixture(test, params):
         shutil.copy(err.log_path, os.path.join(test.logdir, "module-build.log"))
         test.error(str(err))
     test.log.info("module built for %s: %s", release, module)
+    facts.record(test.logdir, **facts.build("module", os.path.dirname(module)))
     return module
 
 
@@ -147,6 +160,7 @@ def build_filesystem(test, params):
         test.error(str(err))
     shutil.copy(built.log, os.path.join(test.logdir, log_name))
     test.log.info("%s built for %s: %s", filesystem.name, release, built.directory)
+    facts.record(test.logdir, **facts.build(filesystem.name, built.directory))
     return filesystem
 
 

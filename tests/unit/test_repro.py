@@ -11,6 +11,7 @@ import pytest
 
 from avocado_vexfs.errors import ConfigError
 from avocado_vexfs.triage import failure, jobdir, repro, run_variant
+from avocado_vexfs.vt import facts
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 JOB_ID = "5a7c0de1" + "0" * 32
@@ -32,6 +33,15 @@ def _debug_log(params):
     return "\n".join(lines) + "\n"
 
 
+def _write_facts(logdir):
+    """facts.json as vt.steps records it for the run _debug_log describes."""
+    facts.record(logdir, **facts.build(
+        "module", "/var/cache/avocado-vexfs/module-builds/fixture-0123456789abcdef"))
+    facts.record(logdir, kernel="6.12.117+deb12-cloud-amd64", boot_seconds=4.8,
+                 image="debian-12-abc",
+                 image_dir="/var/cache/avocado-vexfs/images/debian-12-abc")
+
+
 @pytest.fixture
 def job(tmp_path):
     """A finished job: one FAIL (with a NULL deref on its console) and one PASS."""
@@ -46,6 +56,7 @@ def job(tmp_path):
         logdir = path / "test-results" / f"{number}-{name}"
         logdir.mkdir(parents=True)
         (logdir / "debug.log").write_text(_debug_log(params), encoding="utf-8")
+        _write_facts(str(logdir))
         tests.append({"name": name, "id": f"{number}-{name}", "status": status,
                       "fail_reason": reason, "logdir": str(logdir),
                       "logfile": str(logdir / "debug.log")})
@@ -171,3 +182,14 @@ def test_same_failing_check_matches_whatever_the_fail_reason_says(tmp_path):
     assert repro.compare({"signature": signature}, run, {})[0] is True
     _write_checks(str(again), ["a/x: ENOENT", "c/w: EPERM"])
     assert repro.compare({"signature": signature}, run, {})[0] is False
+
+
+def test_facts_merge_key_by_key_and_replace_the_file_whole(tmp_path):
+    logdir = str(tmp_path)
+    assert facts.read(logdir) == {}
+    facts.record(logdir, kernel="6.12.117", boot_seconds=4.8)
+    merged = facts.record(logdir, crash_step="mkfs", kernel="6.12.118")
+    assert merged == {"kernel": "6.12.118", "boot_seconds": 4.8, "crash_step": "mkfs"}
+    assert facts.read(logdir) == merged
+    assert os.listdir(logdir) == [facts.FILE]
+    assert jobdir.facts({"logdir": logdir}) == {"kernel": "6.12.118"}
