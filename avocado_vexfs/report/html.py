@@ -6,6 +6,7 @@ import jinja2
 from markupsafe import Markup
 
 from avocado_vexfs.report import jobdir, metrics, svg
+from avocado_vexfs.triage import jobdir as jobs
 
 REPORT_NAME = "report.html"
 
@@ -23,12 +24,12 @@ def _env():
 def _history(job, results_root):
     """Past jobs of the same results dir (this one last), loaded leniently."""
     loaded = []
-    for path in jobdir.past_jobs(results_root, before=job["dir"]):
+    for path in jobs.past_jobs(results_root, before=job["dir"]):
         if os.path.realpath(path) == os.path.realpath(job["dir"]):
             continue
         try:
             loaded.append(jobdir.load_job(path, light=True))
-        except jobdir.JobError:
+        except jobs.JobError:
             continue  # a corrupt old job only drops out of the trend
     return loaded + [job]
 

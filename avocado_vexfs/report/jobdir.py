@@ -1,14 +1,16 @@
-"""Read an Avocado job directory into plain dicts the report and the diff share."""
-import ast
-import json
+"""A job directory as the report and the diff show it: per-test entries, checks, repro.
+
+Reading the job directory itself (results.json, logdirs, facts.json, JSON artifacts) is
+triage.jobdir's; this module turns what it reads into plain dicts for the pages.
+"""
 import os
 import re
-import shlex
 
-from avocado_vexfs.console import verdict as console_verdict
-from avocado_vexfs.errors import VexfsError
+from avocado_vexfs.console import report, verdict as console_verdict
+from avocado_vexfs.triage import jobdir as jobs
 
-RESULTS = "results.json"
+RESULTS = jobs.RESULTS
+JobError = jobs.JobError
 # artifacts our tests leave in a test's logdir, by the label the report shows
 ARTIFACTS = (("console log", "console.log"), ("dmesg", "dmesg.txt"),
              ("control shell", "session.log"), ("debug log", "debug.log"),
@@ -18,52 +20,20 @@ ARTIFACTS = (("console log", "console.log"), ("dmesg", "dmesg.txt"),
 _KMSG_RE = re.compile(r"^\s*\[\s*\d+\.\d+\]")
 
 
-class JobError(VexfsError):
-    """A job directory that cannot be reported on."""
-
-
 def resolve(job):
     """The job directory for ``job`` (a path, a job id prefix, or "" for the latest).
 
     One lookup for the whole project: avocado_vexfs.triage.jobdir.find (repro uses it too).
     :raises ConfigError: with one line naming what was looked for and where
     """
-    from avocado_vexfs.triage import jobdir as jobs  # pylint: disable=import-outside-toplevel
     if job and os.path.isdir(job) and not os.path.isfile(os.path.join(job, RESULTS)):
         raise JobError(f"{os.path.join(job, RESULTS)} does not exist: expected a finished "
                        f"Avocado job directory (results/job-...)")
     return jobs.find(job or "latest")
 
 
-def load_results(job_dir):
-    """results.json of ``job_dir`` as a dict; one clear line when missing or corrupt."""
-    path = os.path.join(job_dir, RESULTS)
-    if not os.path.isfile(path):
-        raise JobError(f"{path} does not exist: expected a finished Avocado job "
-                       f"directory (an interrupted job writes it too; is this a job dir?)")
-    try:
-        with open(path, encoding="utf-8") as src:
-            data = json.load(src)
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise JobError(f"{path} is corrupt ({err}): expected Avocado's JSON results; "
-                       f"the per-test logs under test-results/ are untouched") from err
-    if not isinstance(data, dict) or not isinstance(data.get("tests"), list):
-        raise JobError(f"{path} has no 'tests' list: expected Avocado's JSON results")
-    return data
-
-
-def _read_json(path):
-    """A JSON artifact, or (None, error line) when unreadable: a report never dies on one."""
-    try:
-        with open(path, encoding="utf-8") as src:
-            return json.load(src), ""
-    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as err:
-        return None, f"{os.path.basename(path)} unreadable: {err}"
-
-
 def console_crash(console_path):
     """The leading crash in a console log as (title, type, step), or None."""
-    from avocado_vexfs.console import report  # pylint: disable=import-outside-toplevel
     if not os.path.isfile(console_path):
         return None
     parsed = report.parse_file(console_path)
@@ -118,7 +88,7 @@ def load_checks(logdir):
     path = os.path.join(logdir, "checks.json")
     if not os.path.isfile(path):
         return None, ""
-    data, error = _read_json(path)
+    data, error = jobs.read_json(path)
     if error:
         return None, error
     try:
@@ -162,14 +132,10 @@ def entry_for(job_dir, test, light=False):
 
     ``light`` (for past jobs in trends) skips console parsing and writes nothing.
     """
-    logdir = test.get("logdir") or ""
-    # logdirs are absolute: a copied or moved job dir finds its own copy first
-    local = os.path.join(job_dir, "test-results", os.path.basename(logdir))
-    if logdir and os.path.isdir(local):
-        logdir = local
-    elif not os.path.isdir(logdir):
-        logdir = ""
+    logdir = jobs.local_logdir(job_dir, test)
     title, step = console_verdict.split_step(test.get("fail_reason"))
+    if logdir:  # the crash step facts.json recorded, for jobs that wrote one
+        step = jobs.all_facts({"logdir": logdir}).get("crash_step") or step
     title = title.splitlines()[0][:400] if title else ""
     entry = {"id": test.get("id", ""), "name": test.get("name", ""),
              "status": test.get("status") or "UNKNOWN", "reason": title, "step": step,
@@ -194,7 +160,7 @@ def entry_for(job_dir, test, light=False):
         if crash:
             entry["crash"] = {"title": crash[0], "type": crash[1],
                               "step": crash[2] or step}
-    retries, error = _read_json(os.path.join(logdir, "infra-retries.json")) \
+    retries, error = jobs.read_json(os.path.join(logdir, "infra-retries.json")) \
         if "infra-retries.json" in seen else ([], "")
     entry["retries"] = retries if isinstance(retries, list) else []
     if error:
@@ -205,7 +171,7 @@ def entry_for(job_dir, test, light=False):
         if error:
             entry["notes"].append(error)
     if "metrics.json" in seen:
-        metrics, error = _read_json(os.path.join(logdir, "metrics.json"))
+        metrics, error = jobs.read_json(os.path.join(logdir, "metrics.json"))
         if error or not isinstance(metrics, list):
             entry["notes"].append(error or "metrics.json is not a list of metrics")
         else:
@@ -219,7 +185,7 @@ def load_job(job_dir, light=False):
         raise JobError(f"job dir {job_dir!r} does not exist: expected a directory "
                        f"like results/job-<date>-<id>")
     job_dir = os.path.realpath(job_dir)
-    results = load_results(job_dir)
+    results = jobs.load_results(job_dir)
     tests = [entry_for(job_dir, t, light) for t in results["tests"] if isinstance(t, dict)]
     counts = {}
     for test in tests:
@@ -228,7 +194,7 @@ def load_job(job_dir, light=False):
     repro = None
     repro_path = os.path.join(job_dir, "repro.json")
     if os.path.isfile(repro_path):
-        repro, _error = _read_json(repro_path)
+        repro, _error = jobs.read_json(repro_path)
     return {"dir": job_dir, "name": os.path.basename(job_dir.rstrip(os.sep)),
             "id": results.get("job_id", ""), "start": results.get("start", ""),
             "time": results.get("time") or 0, "tests": tests, "counts": counts,
@@ -236,17 +202,7 @@ def load_job(job_dir, light=False):
             "flaky": [t["name"] for t in tests if t["flaky"]],
             "retries": sum(len(t["retries"]) for t in tests),
             "repro": repro_commands(repro), "checks": checks_summary(tests),
-            "cmdline": _command_line(os.path.join(job_dir, "jobdata", "cmdline"))}
-
-
-def _command_line(path):
-    """The job's command line as a shell line (Avocado stores a Python list repr)."""
-    text = _read_text(path)
-    try:
-        argv = ast.literal_eval(text) if text else None
-    except (ValueError, SyntaxError):
-        return text
-    return shlex.join(argv) if isinstance(argv, list) else text
+            "cmdline": jobs.command_line(os.path.join(job_dir, "jobdata", "cmdline"))}
 
 
 def repro_commands(repro):
@@ -264,30 +220,3 @@ def repro_commands(repro):
             if isinstance(item, dict) and isinstance(item.get("command"), str):
                 commands[item.get("name") or item.get("test", "")] = item["command"]
     return commands
-
-
-def _read_text(path):
-    try:
-        with open(path, encoding="utf-8") as src:
-            return src.read().strip()
-    except OSError:
-        return ""
-
-
-def past_jobs(results_root, before=None, limit=20):
-    """Job dirs of ``results_root`` with a results.json, oldest first, up to ``before``.
-
-    Ordered by when results.json was written: job dir names sort by minute only.
-    """
-    if not os.path.isdir(results_root):
-        return []
-    finished = []
-    for name in os.listdir(results_root):
-        path = os.path.join(results_root, name, RESULTS)
-        if name.startswith("job-") and os.path.isfile(path):
-            finished.append((os.path.getmtime(path), os.path.join(results_root, name)))
-    finished.sort()
-    if before and os.path.isfile(os.path.join(before, RESULTS)):
-        until = os.path.getmtime(os.path.join(before, RESULTS))
-        finished = [item for item in finished if item[0] <= until]
-    return [path for _mtime, path in finished[-limit:]]

@@ -1,21 +1,105 @@
 """Read a finished Avocado job directory: its tests, their params and what they ran on.
 
+The one reader of a job directory (results.json, the per-test logdirs with their
+facts.json and JSON artifacts); report.jobdir builds its pages from what this reads.
+
 Avocado keeps the command line (jobdata/args.json), the verdicts (results.json) and, in
 each test's debug.log, the full parameter dict Avocado-VT handed to the test; what the
 test ran on is in its facts.json (vt.facts). That is enough to re-create a test variant
 exactly, without the original guest.
 """
+import ast
 import glob
 import json
 import os
 import re
+import shlex
 
-from avocado_vexfs.errors import ConfigError
+from avocado_vexfs.errors import ConfigError, VexfsError
 from avocado_vexfs.paths import REPO
 from avocado_vexfs.vt import facts as test_facts
 
+RESULTS = "results.json"
 FAILED = ("FAIL", "ERROR", "INTERRUPTED")
 _PARAM = re.compile(r"\|\s{4,}(\S+) = ?(.*)$")
+
+
+class JobError(VexfsError):
+    """A job directory that cannot be read (no results.json, or a corrupt one)."""
+
+
+def load_results(job_dir):
+    """results.json of ``job_dir`` as a dict; one clear line when missing or corrupt."""
+    path = os.path.join(job_dir, RESULTS)
+    if not os.path.isfile(path):
+        raise JobError(f"{path} does not exist: expected a finished Avocado job "
+                       f"directory (an interrupted job writes it too; is this a job dir?)")
+    try:
+        with open(path, encoding="utf-8") as src:
+            data = json.load(src)
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise JobError(f"{path} is corrupt ({err}): expected Avocado's JSON results; "
+                       f"the per-test logs under test-results/ are untouched") from err
+    if not isinstance(data, dict) or not isinstance(data.get("tests"), list):
+        raise JobError(f"{path} has no 'tests' list: expected Avocado's JSON results")
+    return data
+
+
+def read_json(path):
+    """A JSON artifact, or (None, error line) when unreadable: a report never dies on one."""
+    try:
+        with open(path, encoding="utf-8") as src:
+            return json.load(src), ""
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as err:
+        return None, f"{os.path.basename(path)} unreadable: {err}"
+
+
+def command_line(path):
+    """The job's command line as a shell line (Avocado stores a Python list repr)."""
+    text = read_text(path)
+    try:
+        argv = ast.literal_eval(text) if text else None
+    except (ValueError, SyntaxError):
+        return text
+    return shlex.join(argv) if isinstance(argv, list) else text
+
+
+def read_text(path):
+    """A small text file, stripped; "" when unreadable."""
+    try:
+        with open(path, encoding="utf-8") as src:
+            return src.read().strip()
+    except OSError:
+        return ""
+
+
+def past_jobs(results_root, before=None, limit=20):
+    """Job dirs of ``results_root`` with a results.json, oldest first, up to ``before``.
+
+    Ordered by when results.json was written: job dir names sort by minute only.
+    """
+    if not os.path.isdir(results_root):
+        return []
+    finished = []
+    for name in os.listdir(results_root):
+        path = os.path.join(results_root, name, RESULTS)
+        if name.startswith("job-") and os.path.isfile(path):
+            finished.append((os.path.getmtime(path), os.path.join(results_root, name)))
+    finished.sort()
+    if before and os.path.isfile(os.path.join(before, RESULTS)):
+        until = os.path.getmtime(os.path.join(before, RESULTS))
+        finished = [item for item in finished if item[0] <= until]
+    return [path for _mtime, path in finished[-limit:]]
+
+
+def local_logdir(job_dir, test):
+    """The test's logdir, "" when gone: logdirs in results.json are absolute, so a copied
+    or moved job dir finds its own copy first."""
+    logdir = test.get("logdir") or ""
+    local = os.path.join(job_dir, "test-results", os.path.basename(logdir))
+    if logdir and os.path.isdir(local):
+        return local
+    return logdir if os.path.isdir(logdir) else ""
 
 
 def roots():
@@ -29,12 +113,12 @@ def find(job):
 
     :raises ConfigError: one line naming the value and what was expected
     """
-    if os.path.isfile(os.path.join(job, "results.json")):
+    if os.path.isfile(os.path.join(job, RESULTS)):
         return os.path.abspath(job)
     where = ", ".join(roots())
     if job == "latest":
         for root in roots():
-            if os.path.isfile(os.path.join(root, "latest", "results.json")):
+            if os.path.isfile(os.path.join(root, "latest", RESULTS)):
                 return os.path.realpath(os.path.join(root, "latest"))
         raise ConfigError(f"JOB=latest: no finished job under {where}")
     if not re.fullmatch(r"[0-9a-f]{4,40}", job):
@@ -63,8 +147,7 @@ class Job:
 
     def __init__(self, path):
         self.path = path
-        with open(os.path.join(path, "results.json"), encoding="utf-8") as results:
-            self.results = json.load(results)
+        self.results = load_results(path)
         self.args = _load_json(os.path.join(path, "jobdata", "args.json"), {})
         pwd = os.path.join(path, "jobdata", "pwd")
         self.pwd = REPO
@@ -115,8 +198,9 @@ def _load_json(path, default):
         return json.load(data)
 
 
-def _debug_log(test):
-    path = test.get("logfile") or os.path.join(test.get("logdir", ""), "debug.log")
+def debug_log(test):
+    """The lines of the test's debug.log ([] when it has none)."""
+    path = test.get("logfile") or os.path.join(test.get("logdir") or "", "debug.log")
     if not os.path.isfile(path):
         return []
     with open(path, encoding="utf-8", errors="replace") as log:
@@ -126,7 +210,7 @@ def _debug_log(test):
 def recorded_params(test):
     """The parameter dict Avocado-VT logged at the start of the test's debug.log."""
     params = {}
-    lines = iter(_debug_log(test))
+    lines = iter(debug_log(test))
     for line in lines:
         if line.rstrip().endswith("Test parameters:"):
             break

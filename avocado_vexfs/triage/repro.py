@@ -113,19 +113,11 @@ def is_config_error(test):
     if test.get("status") != "ERROR" or not reason:
         return False
     raised = re.compile(r"(?:^|[\s.|])(" + "|".join(sorted(classes)) + r"): (.*)$")
-    for line in _log_lines(test):
+    for line in jobdir.debug_log(test):
         match = raised.search(line.rstrip())
         if match and match.group(2).strip() == reason[0].strip():
             return True
     return False
-
-
-def _log_lines(test):
-    path = test.get("logfile") or os.path.join(test.get("logdir") or "", "debug.log")
-    if not os.path.isfile(path):
-        return []
-    with open(path, encoding="utf-8", errors="replace") as log:
-        return log.read().splitlines()
 
 
 def write_for_job(job_dir, skip=()):
