@@ -31,13 +31,12 @@ def options(environ=None):
 
 
 def apply_settings(config, opts):
-    """Let [vexfs] settings fill what the cfg left open; boot_timeout wins when set."""
+    """Let [vexfs] settings fill what the cfg left open; boot_timeout wins when set.
+
+    cache_dir and run_dir need nothing here: vm/host resolves them for every user of
+    the cache when the cfg gives no image_cache_dir."""
     if opts.get("boot_timeout"):
         config.boot_timeout = float(opts["boot_timeout"])
-    if not config.cache and opts.get("cache_dir"):
-        config.cache = opts["cache_dir"]
-    if not config.run_root and opts.get("run_dir"):
-        config.run_root = opts["run_dir"]
     return config
 
 
