@@ -15,10 +15,14 @@ import json
 import logging
 import os
 import shlex
+import shutil
 import time
+
+import libvirt
 
 from avocado_vexfs import settings as settings_mod
 from avocado_vexfs.errors import ConfigError, GuestError, HostError
+from avocado_vexfs.vm import domain
 from avocado_vexfs.vm.guest import KEPT_FILE
 
 RETRIES_FILE = "infra-retries.json"
@@ -161,9 +165,6 @@ def destroy_kept(run_root, name):
     :returns: the names destroyed
     :raises ConfigError: when no kept guest has that name
     """
-    import shutil  # pylint: disable=import-outside-toplevel
-    import libvirt  # pylint: disable=import-outside-toplevel
-    from avocado_vexfs.vm import domain  # pylint: disable=import-outside-toplevel
     kept = kept_guests(run_root)
     chosen = [k for k in kept if name in ("all", k.get("name"))]
     if not chosen:
