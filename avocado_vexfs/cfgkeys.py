@@ -20,7 +20,11 @@ import os
 import re
 from dataclasses import dataclass
 
+from avocado_vexfs.bench import fio
+from avocado_vexfs.bench.base import WorkloadError
+from avocado_vexfs.bench.stats import MIN_REPEATS
 from avocado_vexfs.errors import ConfigError
+from avocado_vexfs.module import vexfs
 from avocado_vexfs.paths import REPO
 
 LOG = logging.getLogger(__name__)
@@ -430,7 +434,6 @@ def _conv_path(_name, text, _key):
 
 
 def _conv_source(_name, text, _key):
-    from avocado_vexfs.module import vexfs  # pylint: disable=import-outside-toplevel
     if vexfs.is_git_url(text):
         return text
     path = _repo_path(text)
@@ -440,8 +443,6 @@ def _conv_source(_name, text, _key):
 
 
 def _conv_fio(name, text, _key):
-    from avocado_vexfs.bench import fio  # pylint: disable=import-outside-toplevel
-    from avocado_vexfs.bench.base import WorkloadError  # pylint: disable=C0415
     try:
         return fio.parse_options(text, where=name)
     except WorkloadError:
@@ -476,7 +477,6 @@ def _cross_checks(params):
             raise ConfigError(f"cfg key bench_workloads names {workload!r}: expected "
                               f"bench_{workload}_fio or bench_{workload}_metadata in cfg")
     if "bench_repeats" in params and get(params, "bench_regression") == "check":
-        from avocado_vexfs.bench.stats import MIN_REPEATS  # pylint: disable=C0415
         if get(params, "bench_repeats") < MIN_REPEATS:
             raise ConfigError(f"cfg key bench_repeats = {_show(params['bench_repeats'])}: "
                               f"expected >= {MIN_REPEATS} when bench_regression = check "

@@ -34,6 +34,7 @@ def _recipe(value):
 
 
 def _source(value):
+    # breaks the cycle settings -> makevars -> module.vexfs -> vm.host -> settings
     from avocado_vexfs.module import vexfs  # pylint: disable=import-outside-toplevel
     if vexfs.is_git_url(value):
         return

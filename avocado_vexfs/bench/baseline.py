@@ -51,13 +51,9 @@ class Store:
         """The entries of the file; BaselineError naming the file when it is corrupt."""
         if not os.path.exists(self.path):
             return []
-        try:
-            with open(self.path, encoding="utf-8") as handle:
-                data = json.load(handle)
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-            raise BaselineError(f"baseline file {self.path} is corrupt ({err}): expected "
-                                f"JSON written by avocado-vexfs; delete it and record a "
-                                f"new one with 'make baseline'") from err
+        data = _read_json(self.path, f"baseline file {self.path} is corrupt",
+                          "JSON written by avocado-vexfs; delete it and record a new one "
+                          "with 'make baseline'")
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise BaselineError(f"baseline file {self.path} is not an avocado-vexfs "
                                 f"baseline: expected {{\"format\": \"{FORMAT}\", ...}}")
@@ -154,12 +150,7 @@ def read_run(logdir):
     path = os.path.join(logdir, RUN_FILE)
     if not os.path.isfile(path):
         return None
-    try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise BaselineError(f"{path} is corrupt ({err}): expected JSON written by the "
-                            f"bench test") from err
+    data = _read_json(path, f"{path} is corrupt", "JSON written by the bench test")
     missing = [f for f in ("key", "store", "mode", "metrics")
                if not isinstance(data, dict) or f not in data]
     if missing or not isinstance(data["key"], dict) or \
@@ -167,6 +158,17 @@ def read_run(logdir):
         raise BaselineError(f"{path} lacks {missing or ['a full guest key']}: expected "
                             f"key ({', '.join(KEY_FIELDS)}), store, mode and metrics")
     return data
+
+
+def _read_json(path, failure, expected, field=None):
+    """The JSON in ``path`` (its ``field`` when given); when it cannot be read, one
+    BaselineError line "FAILURE (error): expected EXPECTED"."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+        return data if field is None else data[field]
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as err:
+        raise BaselineError(f"{failure} ({err}): expected {expected}") from err
 
 
 def _job_tests(job_dir):
@@ -177,12 +179,8 @@ def _job_tests(job_dir):
     the other way round.
     """
     path = os.path.join(job_dir, "results.json")
-    try:
-        with open(path, encoding="utf-8") as handle:
-            tests = json.load(handle)["tests"]
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as err:
-        raise BaselineError(f"{path} is unreadable ({err}): expected the results of a "
-                            f"finished Avocado job") from err
+    tests = _read_json(path, f"{path} is unreadable",
+                       "the results of a finished Avocado job", field="tests")
     for test in tests:
         logdir = test.get("logdir") or ""
         local = os.path.join(job_dir, "test-results", os.path.basename(logdir))
@@ -191,12 +189,7 @@ def _job_tests(job_dir):
 
 def _load_metrics(path):
     """The measured entries of a metrics.json (skipped workloads have no values)."""
-    try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise BaselineError(f"{path} is unreadable ({err}): expected the bench test's "
-                            f"list of metrics") from err
+    data = _read_json(path, f"{path} is unreadable", "the bench test's list of metrics")
     if not isinstance(data, list):
         raise BaselineError(f"{path} is not a list: expected the bench test's metrics")
     return [entry for entry in data if isinstance(entry, dict) and "values" in entry]

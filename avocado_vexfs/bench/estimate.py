@@ -10,7 +10,8 @@ import argparse
 import sys
 
 from avocado_vexfs.bench import spec
-from avocado_vexfs.errors import VexfsError
+from avocado_vexfs.errors import ConfigError, VexfsError
+from avocado_vexfs.vt import cartesian
 
 BOOT = 12.0          # boot to shell, mkfs, mount, avocado's own overhead
 FIO_OVERHEAD = 2.5   # fio start, layout, cache drop, result fetch per repetition
@@ -34,16 +35,10 @@ def seconds(params):
 
 
 def estimate(cfg_file, quick=False, only=""):
-    """{test type: (tests, seconds)} for the variants of ``cfg_file``."""
-    from virttest import cartesian_config  # pylint: disable=import-outside-toplevel
-    parser = cartesian_config.Parser()
-    parser.parse_file(cfg_file)
-    for word in only.split():
-        parser.only_filter(word)
+    """{test type: (tests, seconds)} for the variants of ``cfg_file``, filtered and with
+    quick=yes the way the level run's --vt-only-filter and --vt-extra-params apply them."""
     totals = {}
-    for params in parser.get_dicts():
-        if quick:
-            params["quick"] = "yes"
+    for params in cartesian.variants(cfg_file, [only], ["quick=yes"] if quick else []):
         count, total = totals.get(params.get("type"), (0, 0.0))
         totals[params.get("type")] = (count + 1, total + seconds(params))
     return totals
@@ -55,12 +50,12 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--only", default="")
     args = parser.parse_args(argv)
-    from virttest import cartesian_config  # pylint: disable=import-outside-toplevel
     try:
         totals = estimate(args.cfg, args.quick, args.only)
-    except (VexfsError, OSError, ValueError, cartesian_config.ParserError,
-            cartesian_config.LexerError,
-            cartesian_config.MissingIncludeError) as err:
+    except ConfigError as err:  # names the cfg already
+        print(f"estimate: {err}", file=sys.stderr)
+        return 2
+    except (VexfsError, OSError, ValueError) as err:
         print(f"estimate: {args.cfg}: {str(err).splitlines()[0] if str(err) else err}",
               file=sys.stderr)
         return 2

@@ -18,6 +18,7 @@ sample carries the whole noise of the machine. Here both sides are sets of repet
 
 Pure: numbers in, verdicts out (no guest, no files), so it is tested on numbers alone.
 """
+import dataclasses
 import math
 import random
 import statistics
@@ -31,20 +32,19 @@ TOO_NOISY = "too noisy"
 MIN_REPEATS = 5
 
 
+@dataclasses.dataclass(eq=False)
 class Verdict:
     """The comparison of one metric: verdict, ratio, interval and p-value."""
 
-    def __init__(self, metric, verdict, ratio, low, high, p_value, n_baseline, n_new,
-                 threshold):
-        self.metric = metric
-        self.verdict = verdict
-        self.ratio = ratio
-        self.low = low
-        self.high = high
-        self.p_value = p_value
-        self.n_baseline = n_baseline
-        self.n_new = n_new
-        self.threshold = threshold
+    metric: str
+    verdict: str
+    ratio: float
+    low: float
+    high: float
+    p_value: float
+    n_baseline: int
+    n_new: int
+    threshold: float
 
     def describe(self):
         """One line naming the metric and the numbers behind the verdict."""
@@ -54,9 +54,7 @@ class Verdict:
                 f"threshold {self.threshold:.0%})")
 
     def as_dict(self):
-        return {key: getattr(self, key) for key in (
-            "metric", "verdict", "ratio", "low", "high", "p_value", "n_baseline", "n_new",
-            "threshold")}
+        return dataclasses.asdict(self)
 
 
 def _check_samples(metric, what, values, minimum):

@@ -9,6 +9,7 @@ their order wrong. Distances come back as u32 fixed point ("Fixed-point distance
 kernel_module/include/vexfs_semantic.h, which does not give the scale; the cfg key
 vector_distance_scale does, 1000 by default as in VexFS's other fixed-point code).
 """
+import dataclasses
 import json
 import logging
 import math
@@ -38,19 +39,19 @@ MAX_DIMENSIONS = 4096  # VEXFS_MAX_VECTOR_DIM
 QUERY_OFFSET = 0.3
 
 
+@dataclasses.dataclass(eq=False)
 class Plan:
     """What the test adds and searches for, read once from cfg."""
 
-    def __init__(self, count, dimensions, k, metric, scale, tolerance, requests=(None, None),
-                 seed=0):
-        self.count = count
-        self.add_request, self.search_request = requests
-        self.dimensions = dimensions
-        self.k = k
-        self.metric = metric
-        self.scale = scale
-        self.tolerance = tolerance
-        self.seed = seed
+    count: int
+    dimensions: int
+    k: int
+    metric: str
+    scale: float
+    tolerance: float
+    add_request: object = None
+    search_request: object = None
+    seed: int = 0
 
 
 def _number(params, key, default, kind, low, high=None):
@@ -80,7 +81,7 @@ def plan_from(params):
     tolerance = _number(params, "vector_distance_tolerance", 0.01, float, 0.0, 1.0)
     requests = (_request(params, "vexfs_ioc_add_vector", "0x41185601"),
                 _request(params, "vexfs_ioc_search", "0xC1285602"))
-    return Plan(count, dimensions, k, metric, scale, tolerance, requests)
+    return Plan(count, dimensions, k, metric, scale, tolerance, *requests)
 
 
 def _request(params, key, default):

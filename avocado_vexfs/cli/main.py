@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 
+from avocado_vexfs import makevars, settings
 from avocado_vexfs.cli import report as report_commands
 from avocado_vexfs.cli import triage
 from avocado_vexfs.errors import VexfsError
@@ -27,6 +28,7 @@ def _cmd_image(args):
 
 
 def _cmd_accel(args):
+    # vm.accel and vm.guest load libvirt: only the commands that talk to it pay for it
     from avocado_vexfs.vm import accel  # pylint: disable=import-outside-toplevel
     from avocado_vexfs.vm.guest import GuestConfig  # pylint: disable=import-outside-toplevel
     host.ensure_libvirtd(args.uri)
@@ -61,12 +63,12 @@ def _avocado_run_parser():
 
 
 def _cmd_check_make_vars(args):
-    from avocado_vexfs import makevars, settings  # pylint: disable=import-outside-toplevel
     makevars.check(args.assignments)
     settings.check_environment()
 
 
 def _cmd_sweep(args):
+    # these load libvirt: only the commands that talk to it pay for it
     from avocado_vexfs.vm import domain, guest, infra  # pylint: disable=import-outside-toplevel
     if args.destroy:
         for name in infra.destroy_kept(host.run_dir(), args.destroy):

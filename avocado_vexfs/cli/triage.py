@@ -6,10 +6,10 @@ import argparse
 import os
 
 from avocado_vexfs.errors import ConfigError, VexfsError
+from avocado_vexfs.triage import bisect, jobdir, repro
 
 
 def _cmd_repro(args):
-    from avocado_vexfs.triage import jobdir, repro  # pylint: disable=import-outside-toplevel
     job = jobdir.Job(jobdir.find(args.job))
     if not args.test:
         entries = repro.write_for_job(job.path)["tests"]
@@ -34,7 +34,6 @@ def _cmd_repro(args):
 
 
 def _cmd_bisect(args):
-    from avocado_vexfs.triage import bisect  # pylint: disable=import-outside-toplevel
     if not args.src:
         raise VexfsError("VEXFS_SRC is not set: expected --src (or VEXFS_SRC) to be a git "
                          "repository path or URL")

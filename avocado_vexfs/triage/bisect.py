@@ -27,6 +27,7 @@ import tempfile
 import time
 
 from avocado_vexfs.errors import ConfigError, VexfsError
+from avocado_vexfs.module.vexfs import split_ref
 from avocado_vexfs.triage import failure, jobdir, run_variant
 
 BISECT_FILE = "bisect.json"
@@ -45,7 +46,6 @@ def _git(cwd, *args, check=True):
 
 def clone(src, dest):
     """A private clone of ``src`` (path or URL, an @ref suffix is ignored)."""
-    from avocado_vexfs.module.vexfs import split_ref  # pylint: disable=import-outside-toplevel
     url = split_ref(src)[0]
     done = subprocess.run(["git", "clone", "-q", "--no-checkout", url, dest],
                           capture_output=True, text=True, check=False)

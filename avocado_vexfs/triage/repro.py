@@ -18,6 +18,7 @@ import re
 
 from avocado_vexfs.errors import ConfigError
 from avocado_vexfs.triage import failure, jobdir, run_variant
+from avocado_vexfs.vt import cartesian
 
 REPRO_FILE = "repro.json"
 FACT_NAMES = ("kernel", "image", "vexfs_build", "module_build")
@@ -37,7 +38,7 @@ def plan(job, test):
     recorded = jobdir.recorded_params(test)
     extra = job.extra_params
     warnings = []
-    cfg_params = run_variant.variants(job.vt_config, [test["name"]], extra)
+    cfg_params = cartesian.variants(job.vt_config, [test["name"]], extra)
     if len(cfg_params) != 1:
         warnings.append(f"{os.path.relpath(job.vt_config, job.pwd)} no longer defines "
                         f"{test['name']} alone ({len(cfg_params)} variants)")

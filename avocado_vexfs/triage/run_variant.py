@@ -17,17 +17,12 @@ import time
 from avocado_vexfs.errors import ConfigError, VexfsError
 from avocado_vexfs.paths import REPO
 from avocado_vexfs.triage import failure, jobdir
-from avocado_vexfs.vt import avocado_setup
+from avocado_vexfs.vt import cartesian
 
 BIN = os.path.dirname(sys.executable)
 # keys Avocado-VT sets or rewrites while a job runs: not part of the variant's cfg
 RUNTIME_KEYS = {"job_env_cleanup", "malloc_perturb", "name", "id", "dep", "_name_map_file",
                 "_short_name_map_file"}
-
-
-def variants(cfg, only=(), extra_params=()):
-    """Parameter dicts of ``cfg`` for these filters and --vt-extra-params."""
-    return avocado_setup.variants(cfg, only, extra_params)
 
 
 def level_cfgs():
@@ -48,7 +43,7 @@ def resolve(test, cfg=None, extra_params=()):
     cfgs = [cfg] if cfg else level_cfgs()
     ambiguous = None
     for candidate in cfgs:
-        found = variants(candidate, [test], extra_params)
+        found = cartesian.variants(candidate, [test], extra_params)
         if len(found) == 1:
             return candidate, found[0]
         if found and not ambiguous:

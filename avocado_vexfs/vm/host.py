@@ -10,15 +10,21 @@ import shutil
 import subprocess
 import time
 
+from avocado_vexfs import settings
 from avocado_vexfs.errors import ConfigError, HostError
 
 DEFAULT_URI = "qemu:///system"
 
 
 def cache_dir(override=None):
-    """Where built images and probe results live, shared by every job of this user."""
-    path = override or os.environ.get("AVOCADO_VEXFS_CACHE")
-    origin = "cache directory" if override else "AVOCADO_VEXFS_CACHE"
+    """Where built images and probe results live, shared by every job of this user.
+
+    ``override`` (a cfg's image_cache_dir) wins; then the cache_dir setting (environment
+    variable AVOCADO_VEXFS_CACHE, else ``[vexfs] cache_dir``); then the default.
+    """
+    path, origin = override, "cache directory"
+    if not path:
+        path, origin = settings.directory("cache_dir")
     if not path:
         path = ("/var/cache/avocado-vexfs" if os.geteuid() == 0 else
                 os.path.join(os.path.expanduser("~/.cache"), "avocado-vexfs"))
@@ -27,9 +33,14 @@ def cache_dir(override=None):
 
 
 def run_dir(override=None):
-    """Where per-guest overlays, scratch disks and sockets live while a test runs."""
-    path = override or os.environ.get("AVOCADO_VEXFS_RUN_DIR")
-    origin = "run directory" if override else "AVOCADO_VEXFS_RUN_DIR"
+    """Where per-guest overlays, scratch disks and sockets live while a test runs.
+
+    ``override`` wins; then the run_dir setting (AVOCADO_VEXFS_RUN_DIR, else
+    ``[vexfs] run_dir``); then the default.
+    """
+    path, origin = override, "run directory"
+    if not path:
+        path, origin = settings.directory("run_dir")
     if not path:
         path = ("/var/lib/avocado-vexfs/run" if os.geteuid() == 0 else
                 os.path.join(cache_dir(), "run"))

@@ -15,10 +15,14 @@ import json
 import logging
 import os
 import shlex
+import shutil
 import time
+
+import libvirt
 
 from avocado_vexfs import settings as settings_mod
 from avocado_vexfs.errors import ConfigError, GuestError, HostError
+from avocado_vexfs.vm import domain
 from avocado_vexfs.vm.guest import KEPT_FILE
 
 RETRIES_FILE = "infra-retries.json"
@@ -31,13 +35,12 @@ def options(environ=None):
 
 
 def apply_settings(config, opts):
-    """Let [vexfs] settings fill what the cfg left open; boot_timeout wins when set."""
+    """Let [vexfs] settings fill what the cfg left open; boot_timeout wins when set.
+
+    cache_dir and run_dir need nothing here: vm/host resolves them for every user of
+    the cache when the cfg gives no image_cache_dir."""
     if opts.get("boot_timeout"):
         config.boot_timeout = float(opts["boot_timeout"])
-    if not config.cache and opts.get("cache_dir"):
-        config.cache = opts["cache_dir"]
-    if not config.run_root and opts.get("run_dir"):
-        config.run_root = opts["run_dir"]
     return config
 
 
@@ -162,9 +165,6 @@ def destroy_kept(run_root, name):
     :returns: the names destroyed
     :raises ConfigError: when no kept guest has that name
     """
-    import shutil  # pylint: disable=import-outside-toplevel
-    import libvirt  # pylint: disable=import-outside-toplevel
-    from avocado_vexfs.vm import domain  # pylint: disable=import-outside-toplevel
     kept = kept_guests(run_root)
     chosen = [k for k in kept if name in ("all", k.get("name"))]
     if not chosen:

@@ -72,6 +72,7 @@ def _read_module(path):
     if path.endswith(".xz"):
         return lzma.decompress(data)
     if path.endswith(".zst"):
+        # optional dependency: only guests whose modules are zstd-compressed need it
         import zstandard  # pylint: disable=import-outside-toplevel
         return zstandard.ZstdDecompressor().decompress(data)
     return data

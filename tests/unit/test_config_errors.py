@@ -15,7 +15,7 @@ from avocado_vexfs.params import quick_int
 from avocado_vexfs.triage import jobdir, repro
 from avocado_vexfs.vm import host, images
 from avocado_vexfs.vm.guest import GuestConfig
-from avocado_vexfs.vt import avocado_setup, config_plugin
+from avocado_vexfs.vt import avocado_setup, cartesian, config_plugin
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -121,7 +121,7 @@ LEVELS = sorted(glob.glob(os.path.join(REPO, "cfg", "*.cfg")))
 @pytest.mark.parametrize("quick", ["no", "yes"])
 def test_every_shipped_variant_passes_validation(cfg, quick):
     """A cfg key added without a declaration in cfgkeys.py fails here, not in a guest."""
-    for params in avocado_setup.variants(cfg, extra_params=[f"quick={quick}"]):
+    for params in cartesian.variants(cfg, extra_params=[f"quick={quick}"]):
         cfgkeys.validate(params)
 
 

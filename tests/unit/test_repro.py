@@ -11,7 +11,7 @@ import pytest
 
 from avocado_vexfs.errors import ConfigError
 from avocado_vexfs.triage import failure, jobdir, repro, run_variant
-from avocado_vexfs.vt import facts
+from avocado_vexfs.vt import cartesian, facts
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 JOB_ID = "5a7c0de1" + "0" * 32
@@ -46,7 +46,7 @@ def _write_facts(logdir):
 def job(tmp_path):
     """A finished job: one FAIL (with a NULL deref on its console) and one PASS."""
     path = tmp_path / f"job-2026-11-25T07.00-{JOB_ID[:7]}"
-    params = run_variant.variants(os.path.join(REPO, "cfg", "level2.cfg"), [NAME],
+    params = cartesian.variants(os.path.join(REPO, "cfg", "level2.cfg"), [NAME],
                                   ["vcpus=1"])[0]
     params["lifecycle_cycles"] = "2"  # the cfg said 10 when the job ran
     tests = []

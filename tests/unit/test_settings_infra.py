@@ -10,7 +10,7 @@ import pytest
 
 from avocado_vexfs import settings
 from avocado_vexfs.errors import ConfigError, GuestCommandError, GuestError, HostError
-from avocado_vexfs.vm import infra
+from avocado_vexfs.vm import host, infra
 
 
 def conf(tmp_path, text, name="zz-local.conf"):
@@ -35,6 +35,21 @@ def test_defaults_without_any_section(tmp_path):
 ])
 def test_precedence_env_then_file_then_default(tmp_path, text, environ, key, expected):
     assert settings.load(conf(tmp_path, text), environ=environ)[key] == expected
+
+
+def test_cache_dir_setting_reaches_every_user_of_the_cache(tmp_path, monkeypatch):
+    """[vexfs] cache_dir is what host.cache_dir gives image, build and sweep code; the
+    environment variable wins over it, a cfg's image_cache_dir over both."""
+    paths = conf(tmp_path, f"[vexfs]\ncache_dir = {tmp_path}/file\n"
+                           f"run_dir = {tmp_path}/run\n")
+    monkeypatch.setattr(settings, "config_paths", lambda: paths)
+    monkeypatch.delenv("AVOCADO_VEXFS_CACHE", raising=False)
+    monkeypatch.delenv("AVOCADO_VEXFS_RUN_DIR", raising=False)
+    assert host.cache_dir() == f"{tmp_path}/file"
+    assert host.run_dir() == f"{tmp_path}/run"
+    monkeypatch.setenv("AVOCADO_VEXFS_CACHE", f"{tmp_path}/env")
+    assert host.cache_dir() == f"{tmp_path}/env"
+    assert host.cache_dir(f"{tmp_path}/cfg") == f"{tmp_path}/cfg"
 
 
 @pytest.mark.parametrize("text, environ, words", [
