@@ -24,8 +24,7 @@ from avocado_vexfs.bench import fio
 from avocado_vexfs.bench.base import WorkloadError
 from avocado_vexfs.bench.stats import MIN_REPEATS
 from avocado_vexfs.errors import ConfigError
-from avocado_vexfs.module import vexfs
-from avocado_vexfs.paths import REPO
+from avocado_vexfs.paths import REPO, is_git_url
 
 LOG = logging.getLogger(__name__)
 QUICK_SUFFIX = "_quick"
@@ -434,7 +433,7 @@ def _conv_path(_name, text, _key):
 
 
 def _conv_source(_name, text, _key):
-    if vexfs.is_git_url(text):
+    if is_git_url(text):
         return text
     path = _repo_path(text)
     if not os.path.isdir(path):

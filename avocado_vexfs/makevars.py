@@ -10,7 +10,7 @@ import os
 import re
 
 from avocado_vexfs.errors import ConfigError
-from avocado_vexfs.paths import REPO
+from avocado_vexfs.paths import REPO, is_git_url
 
 LOG = logging.getLogger(__name__)
 BOOLEANS = {"1": True, "yes": True, "0": False, "no": False, "": False}
@@ -34,9 +34,7 @@ def _recipe(value):
 
 
 def _source(value):
-    # breaks the cycle settings -> makevars -> module.vexfs -> vm.host -> settings
-    from avocado_vexfs.module import vexfs  # pylint: disable=import-outside-toplevel
-    if vexfs.is_git_url(value):
+    if is_git_url(value):
         return
     path = os.path.expanduser(value)
     if not os.path.isdir(path):

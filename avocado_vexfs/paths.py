@@ -5,6 +5,7 @@ read them take REPO from here instead of counting dirname() levels from their ow
 a count that silently goes wrong as soon as a module moves one folder deeper.
 """
 import os
+import re
 
 PACKAGE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(PACKAGE)
@@ -14,3 +15,8 @@ GUEST_SCRIPTS = os.path.join(PACKAGE, "checks", "guest")
 def guest_script(name):
     """The host path of a script the checks copy into the guest (checks/guest/NAME)."""
     return os.path.join(GUEST_SCRIPTS, name)
+
+
+def is_git_url(spec):
+    """A VexFS source given as a git URL (cloned privately) rather than a directory."""
+    return bool(re.match(r"^(git@|[a-z+]+://)", spec)) or spec.endswith(".git")

@@ -8,7 +8,6 @@ magnitude faster than gcc in a TCG guest), then copied into the guest to be load
 """
 import hashlib
 import os
-import re
 import shlex
 import shutil
 import subprocess
@@ -16,6 +15,7 @@ import tempfile
 
 from avocado_vexfs.errors import ConfigError, GuestCommandError, VexfsError
 from avocado_vexfs.module import kbuild
+from avocado_vexfs.paths import is_git_url
 from avocado_vexfs.vm import host
 
 MODULE_DIR = "kernel_module"
@@ -33,10 +33,6 @@ def source_from(params, environ=None):
     environ = os.environ if environ is None else environ
     return (params.get("vexfs_src") or environ.get("VEXFS_SRC", ""),
             params.get("vexfs_patches") or environ.get("VEXFS_PATCHES", ""))
-
-
-def is_git_url(spec):
-    return bool(re.match(r"^(git@|[a-z+]+://)", spec)) or spec.endswith(".git")
 
 
 def split_ref(spec):
