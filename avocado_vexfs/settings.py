@@ -108,7 +108,8 @@ KEYS = {
 
 def config_paths():
     """Avocado's config files, in the order Avocado reads them (later ones win)."""
-    # loads Avocado's whole configuration (~0.8 s): only callers that read files pay
+    # a real cycle: loading Avocado's settings initialises its plugins, and ours
+    # (report/plugin.py) reads this module's KEYS while it is still being imported
     from avocado.core.settings import settings  # pylint: disable=import-outside-toplevel
     return [path for path in settings.all_config_paths if os.path.isfile(path)]
 

@@ -18,7 +18,15 @@ import os
 import sys
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, REPO)
+sys.path.insert(0, REPO)  # runs from a checkout, installed or not
+
+# pylint: disable=wrong-import-position
+from avocado.core.job import Job  # noqa: E402
+from avocado.core.suite import TestSuite, TestSuiteError  # noqa: E402
+
+from avocado_vexfs.bench import baseline  # noqa: E402
+from avocado_vexfs.errors import VexfsError  # noqa: E402
+from avocado_vexfs.report import html, jobdir  # noqa: E402
 
 LOG = logging.getLogger("avocado_vexfs.nightly")
 DEFAULT_GUEST = "linux_6_12"
@@ -57,7 +65,6 @@ def update_baseline(job_dir):
 
     :raises avocado_vexfs.bench.baseline.BaselineError: a corrupt run file, metrics or store
     """
-    from avocado_vexfs.bench import baseline  # pylint: disable=import-outside-toplevel
     recorded = baseline.record_job(job_dir)
     for name, store, count in recorded:
         LOG.info("nightly: baseline %s: %d metrics of %s recorded", store, count, name)
@@ -83,12 +90,6 @@ def main(argv=None):
         LOG.addHandler(logging.StreamHandler())
         LOG.setLevel(logging.INFO)
         LOG.propagate = False
-
-    # pylint: disable=import-outside-toplevel
-    from avocado.core.job import Job
-    from avocado.core.suite import TestSuite, TestSuiteError
-    from avocado_vexfs.errors import VexfsError
-    from avocado_vexfs.report import html, jobdir
 
     suites = []
     for name, config in suite_configs(args.guest, args.extra_params, args.only):

@@ -12,7 +12,8 @@ from avocado_vexfs import makevars, settings
 from avocado_vexfs.cli import report as report_commands
 from avocado_vexfs.cli import triage
 from avocado_vexfs.errors import VexfsError
-from avocado_vexfs.vm import host, images
+from avocado_vexfs.vm import accel, domain, guest, host, images, infra
+from avocado_vexfs.vm.guest import GuestConfig
 from avocado_vexfs.vt import avocado_setup
 
 
@@ -28,9 +29,6 @@ def _cmd_image(args):
 
 
 def _cmd_accel(args):
-    # vm.accel and vm.guest load libvirt: only the commands that talk to it pay for it
-    from avocado_vexfs.vm import accel  # pylint: disable=import-outside-toplevel
-    from avocado_vexfs.vm.guest import GuestConfig  # pylint: disable=import-outside-toplevel
     host.ensure_libvirtd(args.uri)
     config = GuestConfig(recipe=args.recipe, uri=args.uri)
     print(accel.choose(config, images.ensure(args.recipe)))
@@ -68,8 +66,6 @@ def _cmd_check_make_vars(args):
 
 
 def _cmd_sweep(args):
-    # these load libvirt: only the commands that talk to it pay for it
-    from avocado_vexfs.vm import domain, guest, infra  # pylint: disable=import-outside-toplevel
     if args.destroy:
         for name in infra.destroy_kept(host.run_dir(), args.destroy):
             print(f"destroyed kept debug guest {name}")

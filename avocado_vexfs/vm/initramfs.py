@@ -11,6 +11,13 @@ import lzma
 import os
 import stat
 
+from avocado_vexfs.errors import ImageError
+
+try:
+    import zstandard
+except ImportError:  # optional: only guests whose modules are zstd-compressed need it
+    zstandard = None
+
 ROOT_INIT = """#!/bin/busybox sh
 /bin/busybox --install -s /bin
 mkdir -p /proc /sys /dev /newroot
@@ -72,8 +79,9 @@ def _read_module(path):
     if path.endswith(".xz"):
         return lzma.decompress(data)
     if path.endswith(".zst"):
-        # optional dependency: only guests whose modules are zstd-compressed need it
-        import zstandard  # pylint: disable=import-outside-toplevel
+        if zstandard is None:
+            raise ImageError(f"{path} is zstd-compressed: install the Python package "
+                             f"zstandard to unpack it")
         return zstandard.ZstdDecompressor().decompress(data)
     return data
 

@@ -184,33 +184,36 @@ def check_truncate(d, args, p):
     p.run("unlink", os.unlink, path)
 
 
+def rename_and_read(p, names, src, dst, data):
+    """Rename ``src`` to ``dst``: the old name must be gone, the new one hold ``data``.
+
+    ``names`` = (the rename step, the check's label, what the old name is called, the
+    read step), so each kind of rename keeps its own problem texts.
+    """
+    step, label, old, read_step = names
+    ok, _ = p.run(step, os.rename, src, dst)
+    if ok:
+        p.expect(not os.path.lexists(src), f"{label}: {old} still exists")
+        ok, found = p.run(read_step, read_file, dst)
+        if ok:
+            same(p, label, found, data)
+
+
 def check_rename(d, args, p):
     a, b = os.path.join(d, "ren_a"), os.path.join(d, "ren_b")
     sub = os.path.join(d, "ren_dir")
     ok, _ = p.run("mkdir", os.mkdir, sub)
     data = pattern(BLOCK + 1, "ren")
     p.run("create", write_file, a, data)
-    ok, _ = p.run("rename in same dir", os.rename, a, b)
-    if ok:
-        p.expect(not os.path.lexists(a), "rename same dir: old name still exists")
-        ok, found = p.run("read renamed", read_file, b)
-        if ok:
-            same(p, "rename same dir", found, data)
+    rename_and_read(p, ("rename in same dir", "rename same dir", "old name", "read renamed"),
+                    a, b, data)
     moved = os.path.join(sub, "moved")
-    ok, _ = p.run("rename across dirs", os.rename, b, moved)
-    if ok:
-        p.expect(not os.path.lexists(b), "rename across dirs: old name still exists")
-        ok, found = p.run("read moved", read_file, moved)
-        if ok:
-            same(p, "rename across dirs", found, data)
+    rename_and_read(p, ("rename across dirs", "rename across dirs", "old name", "read moved"),
+                    b, moved, data)
     target = os.path.join(d, "ren_target")
     p.run("create target", write_file, target, pattern(10, "old target"))
-    ok, _ = p.run("rename over existing", os.rename, moved, target)
-    if ok:
-        p.expect(not os.path.lexists(moved), "rename over existing: source still exists")
-        ok, found = p.run("read replaced target", read_file, target)
-        if ok:
-            same(p, "rename over existing", found, data)
+    rename_and_read(p, ("rename over existing", "rename over existing", "source",
+                        "read replaced target"), moved, target, data)
     sub2 = os.path.join(d, "ren_dir2")
     ok, _ = p.run("rename a directory", os.rename, sub, sub2)
     if ok:
