@@ -3,46 +3,17 @@ tests/data/report/jobs.json (real console logs from tests/data/console)."""
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 
 import pytest
 
 from avocado_vexfs.report import diff, html, jobdir, metrics
+from fakejob import make_job
 
 DATA = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data")
 with open(os.path.join(DATA, "report", "jobs.json"), encoding="utf-8") as _src:
     JOBS = json.load(_src)
-
-
-def make_job(root, label, rows, repro=None):
-    """A job dir as Avocado writes it (results.json, test-results/<id>/...)."""
-    job_dir = os.path.join(root, f"job-2026-01-0{1 if label == 'old' else 2}T00.00-{label}")
-    tests = []
-    for index, row in enumerate(rows, 1):
-        test_id = f"{index:02d}-{row['name']}"
-        logdir = os.path.join(job_dir, "test-results", test_id)
-        os.makedirs(logdir)
-        with open(os.path.join(logdir, "debug.log"), "w", encoding="utf-8") as out:
-            out.write("debug\n")
-        if "console" in row:
-            shutil.copy(os.path.join(DATA, "console", row["console"]),
-                        os.path.join(logdir, "console.log"))
-        for key, name in (("metrics", "metrics.json"), ("retries", "infra-retries.json")):
-            if key in row:
-                with open(os.path.join(logdir, name), "w", encoding="utf-8") as out:
-                    json.dump(row[key], out)
-        tests.append({"id": test_id, "name": row["name"], "status": row["status"],
-                      "fail_reason": row.get("fail_reason", ""), "logdir": logdir,
-                      "time_elapsed": 10.0})
-    with open(os.path.join(job_dir, "results.json"), "w", encoding="utf-8") as out:
-        json.dump({"job_id": label * 8, "tests": tests, "time": 60.0,
-                   "start": "2026-01-01 00:00:00"}, out)
-    if repro:
-        with open(os.path.join(job_dir, "repro.json"), "w", encoding="utf-8") as out:
-            json.dump(repro, out)
-    return job_dir
 
 
 @pytest.fixture

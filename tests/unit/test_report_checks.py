@@ -11,6 +11,7 @@ from avocado.plugins.xunit import XUnitResult
 
 from avocado_vexfs.report import diff, html, jobdir, xunit
 from avocado_vexfs.triage import failure
+from fakejob import make_job
 
 DATA = os.path.join(os.path.dirname(os.path.dirname(__file__)), "data", "report")
 with open(os.path.join(DATA, "checks_jobs.json"), encoding="utf-8") as _src:
@@ -22,31 +23,11 @@ def read_checks(name):
         return json.load(src)
 
 
-def make_job(root, label, rows):
-    """A job dir as Avocado writes it, each test's checks.json copied into its logdir."""
-    job_dir = os.path.join(root, f"job-2026-01-0{1 if label == 'old' else 2}T00.00-{label}")
-    tests = []
-    for index, row in enumerate(rows, 1):
-        test_id = f"{index}-{row['name']}"
-        logdir = os.path.join(job_dir, "test-results", test_id)
-        os.makedirs(logdir)
-        with open(os.path.join(logdir, "debug.log"), "w", encoding="utf-8") as out:
-            out.write(f"debug of {row['name']}\n")
-        if row["checks"]:
-            with open(os.path.join(logdir, "checks.json"), "w", encoding="utf-8") as out:
-                json.dump(read_checks(row["checks"]), out)
-        tests.append({"id": test_id, "name": row["name"], "status": row["status"],
-                      "fail_reason": row.get("fail_reason", ""), "logdir": logdir,
-                      "logfile": os.path.join(logdir, "debug.log"), "time_elapsed": 1.0})
-    with open(os.path.join(job_dir, "results.json"), "w", encoding="utf-8") as out:
-        json.dump({"job_id": label * 8, "tests": tests, "time": 5.0,
-                   "start": "2026-01-01 00:00:00"}, out)
-    return job_dir
-
-
 @pytest.fixture
 def jobs(tmp_path):
-    return tuple(make_job(str(tmp_path), label, CASES["jobs"][label])
+    return tuple(make_job(str(tmp_path), label,
+                          [dict(row, checks=row["checks"] and read_checks(row["checks"]))
+                           for row in CASES["jobs"][label]])
                  for label in ("old", "new"))
 
 
@@ -83,13 +64,13 @@ def test_report_shows_checks_new_first_then_known_not_seen_and_notes(page, case)
 
 
 def test_report_links_checks_json_and_skips_tests_without_one(page):
-    assert 'href="test-results/1-vexfs.linux_6_12.functional/checks.json">check results' \
+    assert 'href="test-results/01-vexfs.linux_6_12.functional/checks.json">check results' \
         in page
     assert 'data-test="ext4.linux_6_12.fs_smoke"' not in page
 
 
 def test_report_survives_a_corrupt_checks_json(jobs):
-    logdir = os.path.join(jobs[1], "test-results", "1-vexfs.linux_6_12.functional")
+    logdir = os.path.join(jobs[1], "test-results", "01-vexfs.linux_6_12.functional")
     with open(os.path.join(logdir, "checks.json"), "w", encoding="utf-8") as out:
         out.write('{"checks": [')
     with open(html.build(jobs[1]), encoding="utf-8") as src:
@@ -135,7 +116,7 @@ def test_signature_sorts_new_problems_and_ignores_known_ones():
 
 
 def test_of_outcome_reads_the_checks_json_of_the_outcome(jobs):
-    logdir = os.path.join(jobs[1], "test-results", "1-vexfs.linux_6_12.functional")
+    logdir = os.path.join(jobs[1], "test-results", "01-vexfs.linux_6_12.functional")
     outcome = types.SimpleNamespace(status="FAIL", fail_reason="1 new problem: x",
                                     title=None, logdir=logdir)
     assert failure.of_outcome(outcome) == "FAIL: new: functional.files/rename_cross: EXDEV"

@@ -82,6 +82,14 @@ def same(problems, what, found, expected):
                         f"first difference at offset {first}")
 
 
+def created(p, d, name, data):
+    """Create ``name`` in ``d`` holding ``data``: its path, or None when that failed
+    (the failure is already a problem of the check)."""
+    path = os.path.join(d, name)
+    ok, _ = p.run("create", write_file, path, data)
+    return path if ok else None
+
+
 def check_basic_io(d, args, p):
     path = os.path.join(d, "basic")
     data = pattern(3 * BLOCK + 100, "basic")
@@ -119,10 +127,9 @@ def check_basic_io(d, args, p):
 
 
 def check_unlink(d, args, p):
-    path = os.path.join(d, "victim")
     data = pattern(2 * BLOCK, "victim")
-    ok, _ = p.run("create", write_file, path, data)
-    if not ok:
+    path = created(p, d, "victim", data)
+    if path is None:
         return
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -165,10 +172,9 @@ def check_sizes(d, args, p):
 
 
 def check_truncate(d, args, p):
-    path = os.path.join(d, "trunc")
     data = pattern(3 * BLOCK + 123, "trunc")
-    ok, _ = p.run("create", write_file, path, data)
-    if not ok:
+    path = created(p, d, "trunc", data)
+    if path is None:
         return
     for new_size in (BLOCK + 7, 100, 5 * BLOCK + 9, 0, BLOCK):
         ok, _ = p.run(f"truncate to {new_size}", os.truncate, path, new_size)
@@ -317,9 +323,8 @@ def check_links(d, args, p):
 
 
 def check_attrs(d, args, p):
-    path = os.path.join(d, "attrs")
-    ok, _ = p.run("create", write_file, path, b"x")
-    if not ok:
+    path = created(p, d, "attrs", b"x")
+    if path is None:
         return
     ok, _ = p.run("chmod 0640", os.chmod, path, 0o640)
     if ok:
@@ -351,9 +356,8 @@ def check_attrs(d, args, p):
 
 
 def check_xattrs(d, args, p):
-    path = os.path.join(d, "xattrs")
-    ok, _ = p.run("create", write_file, path, b"x")
-    if not ok:
+    path = created(p, d, "xattrs", b"x")
+    if path is None:
         return
     value = pattern(200, "xattr")
     ok, _ = p.run("setxattr user.avx", os.setxattr, path, "user.avx", value)
