@@ -6,6 +6,7 @@ import argparse
 import os
 
 from avocado_vexfs.errors import ConfigError, VexfsError
+from avocado_vexfs.module import vexfs
 from avocado_vexfs.triage import bisect, jobdir, repro
 
 
@@ -62,7 +63,7 @@ def add_parsers(sub):
     rep.add_argument("--results-dir", help="where the new job goes (default: results/)")
     rep.set_defaults(func=_cmd_repro)
     bis = sub.add_parser("bisect", help="git bisect a module tree by one test's verdict")
-    bis.add_argument("--src", default=os.environ.get("VEXFS_SRC", ""),
+    bis.add_argument("--src", default=vexfs.source_from({})[0],
                      help="git repository path or URL (default: VEXFS_SRC)")
     bis.add_argument("--good", required=True)
     bis.add_argument("--bad", required=True)

@@ -441,8 +441,10 @@ TAIL = re.compile(
     r"\s*</?(?:TASK|IRQ|NMI|SOFTIRQ)>|Disabling lock debugging"
 )
 
-# Everything else the scanner must notice.
-STEP = re.compile(r"avocado-vexfs: step (?P<name>\S.*?)\s*$")
+# Everything else the scanner must notice. STEP_PREFIX is what vm/guest.py writes to
+# /dev/kmsg before each test step: the one definition of the step marker.
+STEP_PREFIX = "avocado-vexfs: step "
+STEP = re.compile(re.escape(STEP_PREFIX) + r"(?P<name>\S.*?)\s*$")
 BOOT_BANNER = re.compile(r"Linux version \d")
 
 
@@ -453,6 +455,6 @@ def keywords() -> Tuple[str, ...]:
     (``BUG`` in ``BUG:`` but not in ``DEBUG``).
     """
     words = {f.keyword for f in FORMATS if f.keyword}
-    words.update(("Kernel panic", "avocado-vexfs: step", "Linux version"))
+    words.update(("Kernel panic", STEP_PREFIX.strip(), "Linux version"))
     # A keyword that another keyword contains adds nothing to the pre-filter.
     return tuple(sorted(w for w in words if not any(o != w and o in w for o in words)))

@@ -12,13 +12,13 @@ import threading
 import time
 import uuid
 
+from avocado_vexfs.console.formats import STEP_PREFIX
 from avocado_vexfs.errors import ConfigError, GuestCommandError, GuestError
 from avocado_vexfs.vm import domain as domain_mod
 from avocado_vexfs.vm import accel, console_watch, host, images
 from avocado_vexfs.vm.session import Session
 
 READY_MARKER = "avocado-vexfs: guest ready"
-STEP_PREFIX = "avocado-vexfs: step "
 _LIVE = set()
 KEPT_FILE = "kept-guest.json"  # a guest kept for debugging (vm/infra.py): sweep leaves it
 
