@@ -14,11 +14,12 @@ FILTERS := $(strip $(ONLY) $(COMPONENT))
 QUICK_ON := $(filter 1 yes,$(strip $(QUICK)))
 DEBUG_ON := $(filter 1 yes,$(strip $(DEBUG)))
 MAKE_VARS := "PARALLEL=$(PARALLEL)" "QUICK=$(QUICK)" "DEBUG=$(DEBUG)" "RECIPE=$(RECIPE)" \
-	"VEXFS_SRC=$(VEXFS_SRC)" "VEXFS_PATCHES=$(VEXFS_PATCHES)"
+	"VEXFS_SRC=$(VEXFS_SRC)" "VEXFS_PATCHES=$(VEXFS_PATCHES)" "FSTESTS_SRC=$(FSTESTS_SRC)"
 VT_ARGS := $(if $(FILTERS),--vt-only-filter "$(FILTERS)") \
 	$(if $(QUICK_ON),--vt-extra-params quick=yes) \
 	$(if $(VEXFS_SRC),--vt-extra-params vexfs_src=$(VEXFS_SRC)) \
-	$(if $(VEXFS_PATCHES),--vt-extra-params vexfs_patches=$(VEXFS_PATCHES)) $(VT_EXTRA)
+	$(if $(VEXFS_PATCHES),--vt-extra-params vexfs_patches=$(VEXFS_PATCHES)) \
+	$(if $(FSTESTS_SRC),--vt-extra-params fstests_src=$(FSTESTS_SRC)) $(VT_EXTRA)
 AVOCADO := PATH="$(BIN):$$PATH" VIRTUAL_ENV="$(CURDIR)/$(VENV)" $(BIN)/avocado
 AVX := PATH="$(BIN):$$PATH" VIRTUAL_ENV="$(CURDIR)/$(VENV)" $(BIN)/avocado-vexfs
 # DEBUG=1: verbose logs, a failed test's guest is kept alive (`make sweep` lists it).
@@ -59,6 +60,18 @@ level1 level2 level3: image
 		$(if $(FILTERS),--only "$(FILTERS)") $(if $(QUICK_ON),--quick)
 	$(DEBUG_ENV) $(AVOCADO) run --vt-config cfg/$@.cfg $(VT_ARGS) \
 		--max-parallel-tasks $(or $(PARALLEL),$(PARALLEL_DEFAULT))
+
+# fstests (issue 16): any selection, one Avocado test per fstests test, longest first,
+# PARALLEL guests (default 2) shared by the tests while they stay healthy:
+# make fstests FS=vexfs|ext4 GROUP=quick TESTS='generic/001 ...' EXCLUDE='...' FSTESTS_SRC=<dir|tarball|git URL>
+FS ?= vexfs
+.PHONY: fstests
+fstests: image
+	@$(AVX) check-make-vars $(MAKE_VARS) "FS=$(FS)"
+	@cfg=$$($(AVX) fstests-cfg --fs "$(FS)" --src "$(FSTESTS_SRC)" --group "$(GROUP)" \
+		--tests "$(TESTS)" --exclude "$(EXCLUDE)") && \
+	$(DEBUG_ENV) $(AVOCADO) run --vt-config $$cfg $(VT_ARGS) \
+		--max-parallel-tasks $(or $(PARALLEL),2)
 
 unit: setup
 	$(BIN)/pytest -q tests/unit

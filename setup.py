@@ -30,6 +30,9 @@ setup(
         "avocado.plugins.init": [
             "vexfs_html = avocado_vexfs.report.plugin:VexfsReportInit",
         ],
+        "avocado.plugins.result_events": [
+            "vexfs_guest_pool = avocado_vexfs.vt.pool_plugin:GuestPool",
+        ],
         "avocado.plugins.result": [
             "vexfs_html = avocado_vexfs.report.plugin:VexfsReport",
             "repro = avocado_vexfs.triage.plugin:ReproResult",

@@ -49,6 +49,20 @@ def _directory(value):
                          f"({'not a directory' if os.path.exists(path) else 'no such path'})")
 
 
+def _fstests_source(value):
+    if is_git_url(value):
+        return
+    path = value if os.path.isabs(value) else os.path.join(REPO, value)
+    if not os.path.exists(os.path.expanduser(path)):
+        raise ValueError("expected an fstests directory, a tarball of one or a git "
+                         "URL[@ref] (no such path)")
+
+
+def _filesystem(value):
+    if value not in ("ext4", "vexfs"):
+        raise ValueError("expected ext4 or vexfs")
+
+
 def _level(value):
     if not os.path.isfile(os.path.join(REPO, "cfg", f"{value}.cfg")):
         raise ValueError("expected a cfg/<name>.cfg such as level2 or level3")
@@ -56,7 +70,7 @@ def _level(value):
 
 CHECKS = {"PARALLEL": _parallel, "QUICK": _boolean, "DEBUG": _boolean, "COLD": _boolean,
           "RECIPE": _recipe, "VEXFS_SRC": _source, "VEXFS_PATCHES": _directory,
-          "BASELINE_LEVEL": _level}
+          "BASELINE_LEVEL": _level, "FSTESTS_SRC": _fstests_source, "FS": _filesystem}
 
 
 def check(assignments):

@@ -9,6 +9,7 @@ import os
 import sys
 
 from avocado_vexfs import makevars, settings
+from avocado_vexfs.cli import fstests as fstests_commands
 from avocado_vexfs.cli import report as report_commands
 from avocado_vexfs.cli import triage
 from avocado_vexfs.errors import VexfsError
@@ -128,6 +129,7 @@ def build_parser():
                        help="destroy a guest kept by debug mode (or 'all')")
     sweep.set_defaults(func=_cmd_sweep)
     report_commands.add_parsers(sub)
+    fstests_commands.add_parsers(sub)
     triage.add_parsers(sub)
     return parser
 

@@ -20,6 +20,7 @@ class Filesystem:
     name = None
     mkfs_command = None
     has_module = False  # True: built for the guest kernel, loaded, reloadable
+    fstests_dirs = ("generic",)  # fstests test folders that apply to it
 
     def __init__(self, mkfs_options="", mount_options=""):
         self.mkfs_options = mkfs_options
@@ -50,6 +51,10 @@ class Filesystem:
     def install(self, guest):
         """Copy its module into the guest; return the path there (None: built in)."""
         return None
+
+    def build_id(self):
+        """What tells two builds of it apart ("" for a built-in fs)."""
+        return ""
 
     def load(self, guest):
         """Install and insmod its module, learning its fs type name; return the module's
@@ -89,10 +94,20 @@ class Filesystem:
     def umount(self, guest, mountpoint, timeout=120):
         guest.cmd(f"umount {shlex.quote(mountpoint)}", timeout=timeout)
 
+    def fstests_plugin(self, guest):
+        """Let fstests mkfs, mount and fsck it as FSTYP (after load); return FSTYP.
+
+        fstests runs ``mkfs -t $FSTYP`` and ``fsck -t $FSTYP``, which find
+        mkfs.<FSTYP> and fsck.<FSTYP>: a filesystem whose tools have other names
+        installs them under these.
+        """
+        return self.fstype
+
 
 class Ext4(Filesystem):
     name = "ext4"
     mkfs_command = "mkfs.ext4"
+    fstests_dirs = ("generic", "ext4")
 
 
 class Vexfs(Filesystem):
@@ -140,6 +155,9 @@ class Vexfs(Filesystem):
     def install(self, guest):
         return vexfs.install(guest, self.build)
 
+    def build_id(self):
+        return self.build.directory if self.build else ""
+
     def load(self, guest):
         """:raises vexfs.ModuleLoadError: insmod refused, or not exactly one fs type"""
         module_path = self.install(guest)
@@ -160,6 +178,18 @@ class Vexfs(Filesystem):
 
     def rerun_env(self):
         return f"VEXFS_SRC={self.source} VEXFS_PATCHES={self.patches} "
+
+    def fstests_plugin(self, guest):
+        """mkfs.<fstype> is mkfs.vexfs; fsck.<fstype> checks the superblock.
+
+        VexFS has no fsck. fstests fscks TEST_DEV and SCRATCH_DEV after every test and
+        fails the test when fsck fails or is missing; a superblock check (magic and
+        block size, as mkfs.vexfs verifies them) is the consistency check there is.
+        """
+        guest.cmd(f"ln -sf {vexfs.GUEST_DIR}/mkfs.vexfs /sbin/mkfs.{self.fstype}")
+        guest.cmd(f"cat > /sbin/fsck.{self.fstype} <<'AVX_EOF'\n{vexfs.FSCK_SCRIPT}AVX_EOF\n"
+                  f"chmod 755 /sbin/fsck.{self.fstype}")
+        return self.fstype
 
 
 FILESYSTEMS = {"ext4": Ext4, "vexfs": Vexfs}

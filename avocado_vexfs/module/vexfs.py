@@ -21,6 +21,18 @@ from avocado_vexfs.vm import host
 MODULE_DIR = "kernel_module"
 MKFS_SOURCE = "tools/mkfs.vexfs.c"
 GUEST_DIR = "/opt/vexfs"
+# fsck.<fstype> for fstests: VexFS has no fsck; this checks what mkfs.vexfs verifies,
+# the superblock's magic 0x56455846 and its 4096-byte block size (little-endian).
+FSCK_SCRIPT = r"""#!/bin/sh
+for dev; do :; done
+magic=$(od -A n -t x4 -N 4 "$dev" | tr -d ' ')
+bsize=$(od -A n -t u4 -j 4 -N 4 "$dev" | tr -d ' ')
+if [ "$magic" != 56455846 ] || [ "$bsize" != 4096 ]; then
+    echo "fsck.vexfs: $dev: bad superblock (magic $magic, block size $bsize)"
+    exit 4
+fi
+echo "fsck.vexfs: $dev: superblock ok (the only check: VexFS has no fsck)"
+"""
 
 
 class ModuleLoadError(VexfsError):

@@ -65,6 +65,18 @@ class Domain:
                              f"{err.get_error_message()}") from err
         self.name = self.dom.name()
 
+    @classmethod
+    def lookup(cls, uri, name):
+        """The running domain ``name`` (started by another process of ours)."""
+        domain = cls.__new__(cls)
+        domain.uri = uri
+        try:
+            domain.dom = connect(uri).lookupByName(name)
+        except libvirt.libvirtError as err:
+            raise GuestError(f"no guest {name}: {err.get_error_message()}") from err
+        domain.name = name
+        return domain
+
     def is_active(self):
         try:
             return bool(self.dom.isActive())
@@ -93,6 +105,15 @@ class Domain:
             if self.is_active():
                 raise GuestError(f"could not destroy {self.name}: "
                                  f"{err.get_error_message()}") from err
+
+
+def destroy_by_name(uri, name):
+    """Destroy domain ``name`` if libvirt still runs it; True when one was destroyed."""
+    try:
+        Domain.lookup(uri, name).destroy()
+    except GuestError:
+        return False
+    return True
 
 
 def leftover_domains(uri):

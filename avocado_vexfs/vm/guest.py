@@ -33,13 +33,19 @@ def _pid_alive(pid):
     return True
 
 
-def sweep_stale(run_root):
-    """Remove run directories (and domains) whose owning process has died."""
+def sweep_stale(run_root, uri=host.DEFAULT_URI):
+    """Remove run directories (and domains) whose owning process has died.
+
+    A test's own guest dies with its libvirt connection (autodestroy); a pooled guest
+    (vm/pool.py) outlives the test that booted it, so its domain is destroyed here.
+    """
     removed = []
     for entry in os.listdir(run_root):
         match = re.match(re.escape(domain_mod.NAME_PREFIX) + r"(\d+)-", entry)
         kept = os.path.exists(os.path.join(run_root, entry, KEPT_FILE))
         if match and not kept and not _pid_alive(int(match.group(1))):
+            if os.path.exists(os.path.join(run_root, entry, "root.qcow2")):
+                domain_mod.destroy_by_name(uri, entry)
             shutil.rmtree(os.path.join(run_root, entry), ignore_errors=True)
             removed.append(entry)
     return removed
@@ -63,7 +69,7 @@ class GuestConfig:
     def __init__(self, recipe="debian-12", kernel="6.12", vcpus=2, memory_mb=2048,
                  scratch_disks_mb=(512,), cmdline_extra="", uri=host.DEFAULT_URI,
                  accel="auto", boot_timeout=120, machine="pc", tcg_cpu_model="qemu64",
-                 cache=None, run_root=None, name_hint="test"):
+                 cache=None, run_root=None, name_hint="test", extra_disks=()):
         self.recipe = recipe
         self.kernel = str(kernel)
         self.vcpus = int(vcpus)
@@ -78,6 +84,9 @@ class GuestConfig:
         self.cache = cache
         self.run_root = run_root
         self.name_hint = re.sub(r"[^A-Za-z0-9_.-]+", "-", name_hint)[:40]
+        # read-only base images (e.g. the fstests tree) attached after the scratch disks,
+        # each through its own qcow2 overlay: [(name, base path)]
+        self.extra_disks = list(extra_disks)
         for key in ("vcpus", "memory_mb", "boot_timeout"):
             if getattr(self, key) <= 0:
                 raise ConfigError(f"guest {key} = {getattr(self, key)}: expected a "
@@ -108,18 +117,23 @@ BASE_CMDLINE = ("console=ttyS0,115200 panic=-1 sysrq_always_enabled printk.time=
 class Guest:
     """A booted guest. Use as a context manager; cleanup() is idempotent."""
 
-    def __init__(self, config, logdir=None):
+    def __init__(self, config, logdir=None, owner_pid=None):
+        """:param owner_pid: the process whose death frees the guest (default: ours);
+        a pooled guest belongs to the Avocado job, not to the test that booted it"""
         self.config = config
         self.logdir = logdir
         self.image = images.ensure(config.recipe, cache=config.cache)
         self.kernel = self.image.kernel(config.kernel)
-        self.name = (f"{domain_mod.NAME_PREFIX}{os.getpid()}-{config.name_hint}-"
-                     f"{uuid.uuid4().hex[:6]}")
+        self.name = (f"{domain_mod.NAME_PREFIX}{owner_pid or os.getpid()}-"
+                     f"{config.name_hint}-{uuid.uuid4().hex[:6]}")
         self.workdir = None
         self.domain = None
         self.session = None
         self.console_log = None
         self.scratch = []
+        self.extra = {}  # extra disk name -> guest device
+        self.console_start = 0  # bytes of console.log before this test (a pooled guest)
+        self.taint_baseline = None  # /proc/sys/kernel/tainted after a pooled guest's setup
         self.boot_seconds = None
         self.control_socket = None
         self.reboots = 0  # reboots asked for: the console verdict expects their banners
@@ -152,6 +166,12 @@ class Guest:
                 target = "vd" + chr(ord("b") + index)
                 disks.append({"path": path, "format": "raw", "target": target})
                 self.scratch.append(f"/dev/{target}")
+            for index, (extra_name, base) in enumerate(self.config.extra_disks):
+                target = "vd" + chr(ord("b") + len(self.scratch) + index)
+                path = images.create_overlay(base, os.path.join(self.workdir,
+                                                                f"{extra_name}.qcow2"))
+                disks.append({"path": path, "format": "qcow2", "target": target})
+                self.extra[extra_name] = f"/dev/{target}"
             domain_type = accel.choose(self.config, self.image)
             self.console_log = os.path.join(self.workdir, "console.log")
             control = os.path.join(self.workdir, "control.sock")
@@ -194,11 +214,53 @@ class Guest:
         return os.path.join(self.logdir or self.workdir, name)
 
     def console_text(self):
-        """Everything the guest printed on ttyS0 so far."""
+        """Everything the guest printed on ttyS0 so far (since this test took it over)."""
         if not self.console_log or not os.path.exists(self.console_log):
             return ""
         with open(self.console_log, "rb") as log:
+            log.seek(self.console_start)
             return log.read().decode("utf-8", errors="replace")
+
+    def state(self):
+        """What another process needs to take this running guest over (vm/pool.py)."""
+        return {"name": self.name, "workdir": self.workdir, "console_log": self.console_log,
+                "control_socket": self.control_socket, "scratch": self.scratch,
+                "extra": self.extra, "reboots": self.reboots,
+                "boot_seconds": self.boot_seconds}
+
+    def detach(self):
+        """Close our session and leave the domain running for the next taker."""
+        self._close_session()
+        self._copy_console()
+        _LIVE.discard(self)
+        self.domain = None
+        self.workdir = None
+
+    @classmethod
+    def attach(cls, config, state, logdir=None):
+        """Take over a running guest that another process detached; None if it is gone.
+
+        The console is read from its current end on: what this test is judged on.
+        """
+        guest = cls(config, logdir=logdir)
+        try:
+            guest.domain = domain_mod.Domain.lookup(config.uri, state["name"])
+        except GuestError:
+            return None
+        if not guest.domain.is_active():
+            return None
+        for key in ("name", "workdir", "console_log", "control_socket", "scratch", "extra",
+                    "reboots", "boot_seconds"):
+            setattr(guest, key, state[key])
+        guest.autodestroy = False
+        guest.console_start = os.path.getsize(guest.console_log)
+        _LIVE.add(guest)
+        try:
+            guest._open_session()
+        except BaseException:
+            guest.cleanup()
+            raise
+        return guest
 
     def settled_console_text(self, quiet=0.5, limit=3.0):
         """The console once it stopped growing for ``quiet`` s (at most ``limit`` s).
@@ -334,16 +396,23 @@ class Guest:
         """Stop the guest and remove every file it made; keep the console log in logdir."""
         if self.kept:
             if self.logdir and self.console_log and os.path.exists(self.console_log):
-                shutil.copy(self.console_log, os.path.join(self.logdir, "console.log"))
+                self._copy_console()
             return
         self._close_session()
         if self.domain:
             self.domain.destroy()
             self.domain = None
         if self.workdir and os.path.isdir(self.workdir):
-            if self.logdir and self.console_log and os.path.exists(self.console_log):
-                os.makedirs(self.logdir, exist_ok=True)
-                shutil.copy(self.console_log, os.path.join(self.logdir, "console.log"))
+            self._copy_console()
             shutil.rmtree(self.workdir, ignore_errors=True)
         self.workdir = None
         _LIVE.discard(self)
+
+    def _copy_console(self):
+        """This test's part of the console into its logdir."""
+        if self.logdir and self.console_log and os.path.exists(self.console_log):
+            os.makedirs(self.logdir, exist_ok=True)
+            with open(os.path.join(self.logdir, "console.log"), "wb") as out, \
+                    open(self.console_log, "rb") as log:
+                log.seek(self.console_start)
+                shutil.copyfileobj(log, out)

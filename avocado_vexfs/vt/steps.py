@@ -4,6 +4,7 @@ Tests stay a list of steps; booting, cleanup and the console verdict live here, 
 test gets them the same way.
 """
 import contextlib
+import json
 import os
 import shutil
 
@@ -28,24 +29,71 @@ def validate(params):
 
 
 @contextlib.contextmanager
-def booted_guest(test, params):
+def booted_guest(test, params, pool=None, pool_key="", setup=None, extra_disks=()):
     """Boot a guest for this test; fail the test on a console crash; always clean up.
 
     A crash found on the console wins over whatever error the test body raised: the
     oops is the cause, a failed command is only its symptom.
+
+    :param pool: a vm.pool.Pool: take the slot's guest when it was set up for
+        ``pool_key`` (and this config), and hand it back afterwards if it stayed healthy
+    :param setup: ``setup(guest)`` after a fresh boot (a pooled guest had it already);
+        judged like the body, so a crash in it is this test's verdict
+    :param extra_disks: [(name, read-only base image)] attached through overlays
     """
     validate(params)
     opts = infra.options()
     infra.set_log_level(test, opts)
     config = infra.apply_settings(
         GuestConfig.from_params(params, name_hint=params.get("shortname", "test")), opts)
+    config.extra_disks = list(extra_disks)
+    with contextlib.ExitStack() as stack:
+        slot = None
+        if pool is not None and not opts["debug"]:
+            slot = stack.enter_context(pool.slot(f"{_config_key(config)} {pool_key}"))
+            slot.discard_other()
+        guest = _pooled(test, config, slot) if slot else None
 
-    def make_guest():
-        guest = Guest(config, logdir=test.logdir)
-        guest.autodestroy = not opts["debug"]
-        return guest
+        def make_guest():
+            if slot:
+                config.name_hint = f"pool{slot.index}"
+            made = Guest(config, logdir=test.logdir,
+                         owner_pid=pool.owner_pid if slot else None)
+            made.autodestroy = not opts["debug"] and not slot
+            return made
 
-    guest = infra.start_with_retries(test, make_guest, opts)
+        fresh = guest is None
+        if fresh:
+            guest = infra.start_with_retries(test, make_guest, opts)
+        yield from _judged(test, params, guest, opts, slot, setup if fresh else None)
+
+
+def _config_key(config):
+    """What makes two guests interchangeable for a pool: the whole guest config."""
+    return json.dumps({k: v for k, v in sorted(vars(config).items()) if k != "name_hint"},
+                      sort_keys=True, default=str)
+
+
+def _pooled(test, config, slot):
+    """The slot's guest taken over, or None (no guest for this key, or it died)."""
+    state = slot.reusable
+    if not state:
+        return None
+    guest = Guest.attach(config, state, logdir=test.logdir)
+    if guest is None:
+        test.log.info("guest pool: slot %d's guest %s is gone; booting a fresh one",
+                      slot.index, state["name"])
+        slot.forget()
+        return None
+    guest.taint_baseline = slot.saved.get("baseline")
+    test.log.info("guest pool: slot %d reuses guest %s (test %d in it)", slot.index,
+                  guest.name, slot.tests_served + 1)
+    return guest
+
+
+def _judged(test, params, guest, opts, slot, setup):
+    """The body of booted_guest from a guest in hand: the crash verdict and the cleanup."""
+    handed_back = False
     try:
         test.log.info("guest %s booted in %.1fs (kernel %s)", guest.name,
                       guest.boot_seconds, guest.kernel["release"])
@@ -53,8 +101,13 @@ def booted_guest(test, params):
         facts.record(test.logdir, kernel=guest.kernel["release"],
                      boot_seconds=round(guest.boot_seconds, 1),
                      image=os.path.basename(guest.image.directory),
-                     image_dir=guest.image.directory)
+                     image_dir=guest.image.directory,
+                     **({"pool_slot": slot.index, "pool_tests_before": slot.tests_served}
+                        if slot else {}))
         try:
+            if setup:
+                setup(guest)
+                guest.taint_baseline = _taint(guest)
             yield guest
         except GuestError as err:
             if not guest.session_lost(err):
@@ -70,10 +123,13 @@ def booted_guest(test, params):
         except Exception as err:
             _crash_wins(guest, params, err)
             raise
-        crash = console_verdict.first_crash(guest.console_text(), params,
+        crash = console_verdict.first_crash(guest.settled_console_text() if slot else
+                                            guest.console_text(), params,
                                             expected_reboots=guest.reboots)
         if crash:
             raise exceptions.TestFail(_describe(guest, crash))
+        if slot:
+            handed_back = _hand_back(test, guest, slot)
     except exceptions.TestCancel:
         raise
     except Exception as err:
@@ -82,7 +138,26 @@ def booted_guest(test, params):
                                  type(err).__name__)
         raise
     finally:
-        guest.cleanup()
+        if not handed_back:
+            guest.cleanup()
+            if slot:
+                slot.forget()
+
+
+def _taint(guest):
+    return guest.cmd("cat /proc/sys/kernel/tainted").strip()
+
+
+def _hand_back(test, guest, slot):
+    """Give a healthy guest back to its slot: same taint as after its setup."""
+    taint = _taint(guest)
+    if taint != getattr(guest, "taint_baseline", None):
+        test.log.info("guest pool: %s not reused: kernel taint %s, was %s after setup",
+                      guest.name, taint, getattr(guest, "taint_baseline", None))
+        return False
+    slot.keep(guest.state(), taint, slot.tests_served + 1)
+    guest.detach()
+    return True
 
 
 def _describe(guest, crash):
@@ -115,6 +190,12 @@ def _crash_wins(guest, params, err):
 def guest_release(config):
     """The kernel release a guest of ``config`` will run (builds happen before boot)."""
     return images.ensure(config.recipe, cache=config.cache).kernel(config.kernel)["release"]
+
+
+def guest_image(params):
+    """The guest image the variant boots (built when missing), before any guest boots."""
+    config = GuestConfig.from_params(params)
+    return images.ensure(config.recipe, cache=config.cache)
 
 
 def build_fixture(test, params):

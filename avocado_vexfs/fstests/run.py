@@ -1,0 +1,105 @@
+"""fstests inside a guest: set a guest up for it once, run one fstests test, fetch its files.
+
+The built tree arrives as a disk (fstests/build.py: an ext4 image behind a qcow2 overlay,
+so the guest may write its results there), mounted at GUEST_TREE. local.config comes from
+the cfg; TEST_DEV and SCRATCH_DEV are the guest's first two scratch disks. Every test runs
+with its own RESULT_BASE and fstests' xunit report, so its verdict is read as data
+(fstests/results.py), never scraped from check's terminal output.
+"""
+import base64
+import logging
+import os
+import shlex
+
+from avocado_vexfs.errors import ConfigError
+from avocado_vexfs.fstests import results as results_mod
+
+GUEST_TREE = "/fstests"
+DISK_NAME = "fstests"
+RESULTS_ROOT = "/var/tmp/fstests-results"
+ARTIFACT_SUFFIXES = (".out.bad", ".diff", ".full", ".dmesg", ".notrun")
+LOG = logging.getLogger(__name__)
+
+
+def local_config(fstype, test_dev, scratch_dev, mkfs_options="", mount_options="",
+                 test_dir="/mnt/fstests-test", scratch_mnt="/mnt/fstests-scratch"):
+    """fstests' local.config for one filesystem type and two devices."""
+    lines = {"FSTYP": fstype, "TEST_DEV": test_dev, "TEST_DIR": test_dir,
+             "SCRATCH_DEV": scratch_dev, "SCRATCH_MNT": scratch_mnt,
+             "MKFS_OPTIONS": mkfs_options, "MOUNT_OPTIONS": mount_options,
+             "TEST_FS_MOUNT_OPTS": mount_options}
+    return "".join(f"export {key}={shlex.quote(value)}\n" for key, value in lines.items())
+
+
+def devices(guest):
+    """(TEST_DEV, SCRATCH_DEV): the guest's first two scratch disks."""
+    if len(guest.scratch) < 2:
+        raise ConfigError(f"fstests needs two scratch disks (TEST_DEV and SCRATCH_DEV): "
+                          f"scratch_disks_mb gave {len(guest.scratch)}, expected 2")
+    return guest.scratch[0], guest.scratch[1]
+
+
+def prepare(guest, filesystem, fstype):
+    """Mount the tree, write local.config and make TEST_DEV (fstests expects it made)."""
+    test_dev, scratch_dev = devices(guest)
+    disk = guest.extra[DISK_NAME]
+    guest.cmd(f"mkdir -p {GUEST_TREE} && mount {disk} {GUEST_TREE}")
+    config = local_config(fstype, test_dev, scratch_dev,
+                          mkfs_options=filesystem.mkfs_options,
+                          mount_options=filesystem.mount_options)
+    guest.cmd(f"cat > {GUEST_TREE}/local.config <<'AVX_EOF'\n{config}AVX_EOF")
+    guest.cmd("mkdir -p /mnt/fstests-test /mnt/fstests-scratch")
+    # the users fstests' _require_user and _require_group look for
+    guest.cmd("for u in fsgqa fsgqa2; do id $u >/dev/null 2>&1 || useradd -m $u; done",
+              timeout=60)
+    guest.mark_step("mkfs TEST_DEV")
+    filesystem.mkfs(guest, test_dev)
+    LOG.info("fstests ready in guest %s: FSTYP=%s TEST_DEV=%s SCRATCH_DEV=%s", guest.name,
+             fstype, test_dev, scratch_dev)
+
+
+def run_one(guest, name, timeout):
+    """Run fstests test ``name`` (e.g. generic/001): (results.TestResult, its diff text).
+
+    A test that does not return within ``timeout`` raises the session's GuestError,
+    which booted_guest treats as a hang (SysRq dumps, fresh guest for the next test).
+    """
+    base = f"{RESULTS_ROOT}/{name.replace('/', '-')}"
+    guest.mark_step(f"fstests {name}")
+    guest.cmd(f"rm -rf {base} && mkdir -p {base}")
+    status, _ = guest.status_output(
+        f"cd {GUEST_TREE} && (date +%s.%N; RESULT_BASE={base} ./check -R xunit-quiet "
+        f"{shlex.quote(name)}; date +%s.%N) > {base}/check.log 2>&1", timeout=timeout)
+    xml = guest.cmd(f"cat {base}/result.xml 2>/dev/null; true")
+    check_log = guest.cmd(f"tail -c 20000 {base}/check.log")
+    parsed = results_mod.parse_xunit(xml) if xml.strip() else []
+    result = results_mod.pick(parsed, name, check_status=status, check_log=check_log)
+    diff = guest.cmd(f"[ -f {base}/{name}.out.bad ] && diff -u {GUEST_TREE}/tests/{name}.out "
+                     f"{base}/{name}.out.bad > {base}/{name}.diff; "
+                     f"head -c 65536 {base}/{name}.diff 2>/dev/null; true")
+    return result, diff
+
+
+def fetch_artifacts(guest, name, logdir, limit=1 << 20):
+    """Copy the test's .out.bad, .diff, .full, .dmesg, .notrun and check.log into ``logdir``.
+
+    Each file's last ``limit`` bytes at most: a .full can grow to megabytes.
+    """
+    base = f"{RESULTS_ROOT}/{name.replace('/', '-')}"
+    target = os.path.join(logdir, "fstests")
+    os.makedirs(target, exist_ok=True)
+    fetched = []
+    names = [f"{name}{suffix}" for suffix in ARTIFACT_SUFFIXES] + ["check.log",
+                                                                    "result.xml"]
+    for rel in names:
+        remote = f"{base}/{rel}"
+        # base64 in lines: the shell session reads line by line
+        encoded = guest.cmd(f"[ -f {remote} ] && tail -c {limit} {remote} | base64; true",
+                            timeout=120).strip()
+        if not encoded:
+            continue
+        local = os.path.join(target, os.path.basename(rel))
+        with open(local, "wb") as out:
+            out.write(base64.b64decode(encoded))
+        fetched.append(local)
+    return fetched
