@@ -40,7 +40,7 @@ def clone(url, ref, tree, variable, spec):
     result = subprocess.run(["git", "clone", "-q", url, tree], capture_output=True,
                             text=True, check=False)
     if result.returncode != 0:
-        raise ConfigError(f"{variable}={spec}: git clone failed: {_last(result.stderr)}")
+        raise ConfigError(f"{variable}={spec}: git clone failed: {_reason(result.stderr)}")
     if ref:
         result = subprocess.run(["git", "-C", tree, "checkout", "-q", ref],
                                 capture_output=True, text=True, check=False)
@@ -64,7 +64,7 @@ def resolve(url, ref, variable, spec):
                             text=True, check=False)
     if result.returncode != 0:
         raise ConfigError(f"{variable}={spec}: git ls-remote failed: "
-                          f"{_last(result.stderr)}")
+                          f"{_reason(result.stderr)}")
     commits = _ls_remote_commit(result.stdout, ref)
     if commits is None:
         raise ConfigError(f"{variable}={spec}: git ref {ref!r} does not exist in {url} "
@@ -85,6 +85,8 @@ def _ls_remote_commit(output, ref):
     return next(iter(found.values()), None)
 
 
-def _last(stderr):
-    lines = stderr.strip().splitlines()
-    return lines[-1] if lines else "no output"
+def _reason(stderr):
+    """git's reason: its first fatal:/error: line; the advice that follows is generic."""
+    lines = [line.strip() for line in stderr.strip().splitlines() if line.strip()]
+    reasons = [line for line in lines if line.startswith(("fatal:", "error:"))]
+    return (reasons or lines or ["no output"])[0]
