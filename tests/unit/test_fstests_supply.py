@@ -1,0 +1,211 @@
+"""fstests supply: FSTESTS_SRC forms and their one-line errors.
+
+The pinned tarball is reached as ../shared/sut from the repository, never copied into it.
+"""
+import hashlib
+import io
+import os
+import shutil
+import subprocess
+import tarfile
+
+import pytest
+
+from avocado_vexfs.errors import ConfigError
+from avocado_vexfs.fstests import source
+from avocado_vexfs.module import gitsource
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PINNED = os.path.join(REPO, "..", "shared", "sut", "fstests-63a2972.tar.xz")
+GIT = ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid",
+       "-c", "init.defaultBranch=main"]
+
+
+@pytest.fixture(scope="session")
+def pinned_tree(tmp_path_factory):
+    if not os.path.isfile(PINNED):
+        pytest.skip(f"pinned fstests tarball not at {PINNED}")
+    return source.prepare(PINNED, str(tmp_path_factory.mktemp("pinned")))
+
+
+def _tree(path, makefile="default:\n\t@echo Building src\n", tests=("001",)):
+    """A minimal fstests tree: check, common/rc, tests/generic/<NNN> and a Makefile."""
+    (path / "common").mkdir(parents=True)
+    (path / "tests" / "generic").mkdir(parents=True)
+    (path / "check").write_text("#!/bin/bash\necho check\n")
+    (path / "common" / "rc").write_text("# rc\n")
+    (path / "Makefile").write_text(makefile)
+    for number in tests:
+        (path / "tests" / "generic" / number).write_text(
+            f"#! /bin/bash\n. ./common/preamble\n_begin_fstest auto quick\n# {number}\n")
+        (path / "tests" / "generic" / f"{number}.out").write_text(f"QA output {number}\n")
+    return str(path)
+
+
+def _tarball(path, members):
+    """A .tar.gz with ``members``: {name: text, or a TarInfo for links and dirs}."""
+    with tarfile.open(path, "w:gz") as archive:
+        for name, content in members.items():
+            if isinstance(content, tarfile.TarInfo):
+                archive.addfile(content)
+                continue
+            data = content.encode()
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return str(path)
+
+
+def _git_repo(path):
+    _tree(path)
+    subprocess.run(GIT + ["init", "-q", str(path)], check=True)
+    subprocess.run(GIT + ["-C", str(path), "add", "-A"], check=True)
+    subprocess.run(GIT + ["-C", str(path), "commit", "-q", "-m", "one"], check=True)
+    subprocess.run(GIT + ["-C", str(path), "tag", "v1"], check=True)
+    (path / "common" / "rc").write_text("# rc two\n")
+    subprocess.run(GIT + ["-C", str(path), "commit", "-q", "-am", "two"], check=True)
+    return {ref: subprocess.run(["git", "-C", str(path), "rev-parse", f"{ref}^{{commit}}"],
+                                capture_output=True, text=True, check=True).stdout.strip()
+            for ref in ("v1", "main")}
+
+
+@pytest.mark.parametrize("params, environ, expected", [
+    ({"fstests_src": "/cfg/fstests"}, {"FSTESTS_SRC": "/env/fstests"}, "/cfg/fstests"),
+    ({"fstests_src": ""}, {"FSTESTS_SRC": "/env/fstests"}, "/env/fstests"),
+    ({}, {"FSTESTS_SRC": "/env/fstests"}, "/env/fstests"),
+    ({}, {}, ""),
+])
+def test_fstests_src_comes_from_the_cfg_first_then_the_environment(params, environ,
+                                                                   expected):
+    assert source.source_from(params, environ=environ) == expected
+
+
+# The spec is built in tmp_path by the named maker; {tmp} in the fragment is tmp_path.
+BAD_SOURCES = [
+    ("", "FSTESTS_SRC is not set: expected an fstests tree"),
+    ("/nonexistent/fstests", "FSTESTS_SRC=/nonexistent/fstests does not exist: expected "
+                             "an fstests tree (a directory or tarball with check, "
+                             "common/rc, tests/) or a git URL"),
+    ("/etc/passwd", "FSTESTS_SRC=/etc/passwd is neither a directory nor a tarball"),
+    ("empty-dir", "is not an fstests tree: check is missing"),
+    ("no-rc", "is not an fstests tree: common/rc is missing"),
+    ("no-generic", "is not an fstests tree: tests/generic/ is missing"),
+    ("two-tops.tar.gz", "is not an fstests tree: expected one top directory in the "
+                        "tarball, found a, b"),
+    ("flat.tar.gz", "is not an fstests tree: expected one top directory in the tarball"),
+    ("garbage.tar.xz", "cannot be unpacked"),
+    ("escaping-link.tar.gz", "cannot be unpacked"),
+    ("tarball-without-check.tgz", "is not an fstests tree: check is missing"),
+    ("file:///nonexistent/fstests.git", "'/nonexistent/fstests.git' does not appear to be "
+                                        "a git repository"),
+]
+
+
+def _bad_spec(name, tmp_path):
+    if name.startswith("/") or "://" in name or not name:
+        return name
+    target = tmp_path / name
+    if name == "empty-dir":
+        target.mkdir()
+    elif name in ("no-rc", "no-generic"):
+        _tree(target)
+        os.remove(target / "common" / "rc") if name == "no-rc" else \
+            shutil.rmtree(target / "tests" / "generic")
+    elif name == "two-tops.tar.gz":
+        _tarball(target, {"a/check": "x", "b/check": "x"})
+    elif name == "flat.tar.gz":
+        _tarball(target, {"check": "x"})
+    elif name == "garbage.tar.xz":
+        target.write_bytes(b"not a tarball at all")
+    elif name == "escaping-link.tar.gz":
+        link = tarfile.TarInfo("fstests/passwd")
+        link.type, link.linkname = tarfile.SYMTYPE, "/etc/passwd"
+        _tarball(target, {"fstests/check": "x", "fstests/passwd": link})
+    elif name == "tarball-without-check.tgz":
+        _tarball(target, {"fstests/common/rc": "x"})
+    return str(target)
+
+
+@pytest.mark.parametrize("name, fragment", BAD_SOURCES)
+def test_a_bad_fstests_src_gives_one_line(name, fragment, tmp_path):
+    spec = _bad_spec(name, tmp_path)
+    (tmp_path / "work").mkdir()
+    with pytest.raises(ConfigError) as err:
+        source.prepare(spec, str(tmp_path / "work"))
+    line = str(err.value)
+    assert "\n" not in line
+    assert fragment in line
+    assert f"FSTESTS_SRC={spec}" in line or not spec
+    if not source.is_tarball(spec):  # a tarball's digest reads its bytes, not its tree
+        with pytest.raises(ConfigError) as again:
+            source.digest(spec)
+        assert fragment in str(again.value) and "\n" not in str(again.value)
+
+
+def test_the_pinned_tarball_unpacks_to_a_tree_with_check_at_its_top(pinned_tree):
+    assert os.path.basename(pinned_tree) == "fstests"
+    for need in ("check", "common/rc", "tests/generic/001", "Makefile", "configure.ac"):
+        assert os.path.exists(os.path.join(pinned_tree, need)), need
+
+
+def test_a_directory_is_copied_without_git_and_build_outputs(tmp_path):
+    src = _tree(tmp_path / "src")
+    for junk in (".git/HEAD", "src/fsx.o", "lib/.libs/libtest.a", "results/generic/001.full"):
+        os.makedirs(os.path.dirname(os.path.join(src, junk)), exist_ok=True)
+        (tmp_path / "src" / junk).write_text("junk")
+    (tmp_path / "src" / "src" / "prog").write_bytes(b"\x7fELF compiled")
+    tree = source.prepare(src, str(tmp_path / "work"))
+    copied = sorted(os.path.relpath(os.path.join(root, name), tree)
+                    for root, _, files in os.walk(tree) for name in files)
+    assert copied == ["Makefile", "check", "common/rc", "tests/generic/001",
+                      "tests/generic/001.out"]
+    assert os.listdir(tmp_path / "src" / ".git") == ["HEAD"]
+
+
+def test_a_directory_digest_follows_sources_not_build_outputs(tmp_path):
+    src = _tree(tmp_path / "src")
+    first = source.digest(src)
+    (tmp_path / "src" / "lib.o").write_text("object")
+    (tmp_path / "src" / "configure").write_text("generated")
+    (tmp_path / "src" / "tests" / "generic" / "group.list").write_text("001 auto\n")
+    assert source.digest(src) == first
+    (tmp_path / "src" / "common" / "rc").write_text("# changed\n")
+    assert source.digest(src) != first
+    assert len(first) == 16
+
+
+def test_a_tarball_digest_is_the_hash_of_its_bytes(tmp_path):
+    tarball = _tarball(tmp_path / "f.tar.gz", {"fstests/check": "x"})
+    with open(tarball, "rb") as data:
+        assert source.digest(tarball) == hashlib.sha256(data.read()).hexdigest()[:16]
+
+
+def test_a_git_url_at_a_ref_is_cloned_and_its_digest_is_the_commit(tmp_path):
+    commits = _git_repo(tmp_path / "repo")
+    url = f"file://{tmp_path}/repo"
+    for spec, commit in ((f"{url}@v1", commits["v1"]), (url, commits["main"]),
+                         (f"{url}@main", commits["main"]),
+                         (f"{tmp_path}/repo@v1", commits["v1"]),
+                         (f"{url}@{commits['v1']}", commits["v1"])):
+        assert source.digest(spec) == commit[:16], spec
+        work = tmp_path / f"work-{commit[:6]}-{len(spec)}"
+        work.mkdir()
+        tree = source.prepare(spec, str(work))
+        rc = (tmp_path / tree / "common" / "rc").read_text()
+        assert rc == ("# rc\n" if commit == commits["v1"] else "# rc two\n"), spec
+        assert not os.path.exists(os.path.join(tree, ".git"))
+    with pytest.raises(ConfigError, match=r"git ref 'nosuch' does not exist in file://"):
+        source.digest(f"{url}@nosuch")
+
+
+@pytest.mark.parametrize("spec, expected", [
+    ("{tmp}/repo@v1", ("{tmp}/repo", "v1")),
+    ("{tmp}/plain@v1", ("{tmp}/plain@v1", None)),
+    ("{tmp}/repo", ("{tmp}/repo", None)),
+])
+def test_a_local_git_checkout_takes_an_at_ref(spec, expected, tmp_path):
+    _git_repo(tmp_path / "repo")
+    (tmp_path / "plain").mkdir()
+    tmp = str(tmp_path)
+    assert gitsource.split_ref(spec.format(tmp=tmp)) == tuple(
+        e.format(tmp=tmp) if e else e for e in expected)
