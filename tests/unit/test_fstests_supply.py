@@ -1,4 +1,5 @@
-"""fstests supply: FSTESTS_SRC forms and their one-line errors.
+"""fstests supply: FSTESTS_SRC forms and their one-line errors, the test index of the
+pinned tarball, selection and order.
 
 The pinned tarball is reached as ../shared/sut from the repository, never copied into it.
 """
@@ -12,7 +13,7 @@ import tarfile
 import pytest
 
 from avocado_vexfs.errors import ConfigError
-from avocado_vexfs.fstests import source
+from avocado_vexfs.fstests import groups, source
 from avocado_vexfs.module import gitsource
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -26,6 +27,11 @@ def pinned_tree(tmp_path_factory):
     if not os.path.isfile(PINNED):
         pytest.skip(f"pinned fstests tarball not at {PINNED}")
     return source.prepare(PINNED, str(tmp_path_factory.mktemp("pinned")))
+
+
+@pytest.fixture(scope="session")
+def pinned_index(pinned_tree):
+    return groups.index(pinned_tree)
 
 
 def _tree(path, makefile="default:\n\t@echo Building src\n", tests=("001",)):
@@ -209,3 +215,64 @@ def test_a_local_git_checkout_takes_an_at_ref(spec, expected, tmp_path):
     tmp = str(tmp_path)
     assert gitsource.split_ref(spec.format(tmp=tmp)) == tuple(
         e.format(tmp=tmp) if e else e for e in expected)
+
+
+def test_the_pinned_index_counts(pinned_index):
+    """Measured on fstests 63a2972; a new pin changes these numbers on purpose."""
+    assert len(pinned_index) == 2129
+    assert len(groups.select(pinned_index, ["generic"])) == 787
+    assert len(groups.select(pinned_index, ["generic"], groups=["quick"])) == 633
+    assert len(groups.select(pinned_index, ["ext4"])) == 71
+    assert pinned_index["generic/001"] == ["rw", "dir", "udf", "auto", "quick"]
+    assert not any("." in name for name in pinned_index)
+
+
+@pytest.mark.parametrize("kwargs, expected", [
+    ({"dirs": ["generic"], "tests": ["generic/001", "generic/002"]},
+     ["generic/001", "generic/002"]),
+    ({"dirs": ["generic"], "tests": ["ext4/001"], "exclude": ["ext4/001"]}, []),
+    ({"dirs": ["ext4"], "groups": ["quick"], "tests": ["generic/001"],
+      "exclude": ["ext4/003"]}, "generic/001 plus ext4 quick without ext4/003"),
+    ({"dirs": ["generic", "ext4"], "groups": ["quick"]}, "generic and ext4 quick"),
+])
+def test_select(pinned_index, kwargs, expected):
+    chosen = groups.select(pinned_index, **kwargs)
+    assert chosen == sorted(chosen)
+    if expected == "generic/001 plus ext4 quick without ext4/003":
+        quick = [n for n, g in pinned_index.items() if n.startswith("ext4/") and "quick" in g]
+        assert "ext4/003" in quick
+        assert chosen == sorted({"generic/001", *quick} - {"ext4/003"})
+    elif expected == "generic and ext4 quick":
+        assert len(chosen) == len([n for n, g in pinned_index.items()
+                                   if n.split("/")[0] in ("generic", "ext4")
+                                   and "quick" in g])
+    else:
+        assert chosen == expected
+
+
+@pytest.mark.parametrize("kwargs, fragment", [
+    ({"dirs": ["generic"], "tests": ["generic/9999"]},
+     "fstests test generic/9999 does not exist in FSTESTS_SRC=pinned.tar.xz"),
+    ({"dirs": ["generic"], "exclude": ["generic/01"]},
+     "fstests test generic/01 does not exist in FSTESTS_SRC=pinned.tar.xz"),
+    ({"dirs": ["vexfs"]}, "fstests directory 'vexfs' does not exist in "
+                          "FSTESTS_SRC=pinned.tar.xz: expected one of btrfs,"),
+    ({"dirs": ["generic"], "groups": ["quik"]},
+     "fstests group 'quik' is on no _begin_fstest line in FSTESTS_SRC=pinned.tar.xz: "
+     "expected a group such as auto or quick (did you mean quick?)"),
+])
+def test_select_refuses_unknown_names_in_one_line(pinned_index, kwargs, fragment):
+    with pytest.raises(ConfigError) as err:
+        groups.select(pinned_index, src="pinned.tar.xz", **kwargs)
+    assert "\n" not in str(err.value)
+    assert fragment in str(err.value)
+
+
+@pytest.mark.parametrize("tests, runtimes, expected", [
+    (["a", "b", "c"], {"a": 1, "b": 30, "c": 5}, ["b", "c", "a"]),
+    (["z", "b", "a", "c"], {"c": 2}, ["c", "a", "b", "z"]),
+    (["b", "a"], {"a": 3, "b": 3}, ["a", "b"]),
+    ([], {"a": 1}, []),
+])
+def test_order_is_longest_first_then_unknown_by_name(tests, runtimes, expected):
+    assert groups.order(tests, runtimes) == expected
