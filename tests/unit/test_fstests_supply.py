@@ -1,20 +1,25 @@
 """fstests supply: FSTESTS_SRC forms and their one-line errors, the test index of the
-pinned tarball, selection and order.
+pinned tarball, selection and order, and the cached build into a disk image.
 
-The pinned tarball is reached as ../shared/sut from the repository, never copied into it.
+The pinned tarball (../shared/sut from the repository) gives the real index; the build
+tests use a tiny tree whose Makefile stands in for fstests' own, so they take seconds.
 """
 import hashlib
 import io
+import json
+import logging
 import os
 import shutil
+import stat
 import subprocess
 import tarfile
+import threading
 
 import pytest
 
-from avocado_vexfs.errors import ConfigError
-from avocado_vexfs.fstests import groups, source
-from avocado_vexfs.module import gitsource
+from avocado_vexfs.errors import ConfigError, HostError
+from avocado_vexfs.fstests import build, groups, source
+from avocado_vexfs.module import gitsource, kbuild
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PINNED = os.path.join(REPO, "..", "shared", "sut", "fstests-63a2972.tar.xz")
@@ -276,3 +281,115 @@ def test_select_refuses_unknown_names_in_one_line(pinned_index, kwargs, fragment
 ])
 def test_order_is_longest_first_then_unknown_by_name(tests, runtimes, expected):
     assert groups.order(tests, runtimes) == expected
+
+
+@pytest.fixture
+def no_package_check(monkeypatch):
+    monkeypatch.setattr(build, "missing_packages", lambda packages=(): [])
+
+
+def _image_root(image):
+    done = subprocess.run(["debugfs", "-R", "ls -p /", image], capture_output=True,
+                          text=True, check=True)
+    return {line.split("/")[5] for line in done.stdout.splitlines() if line.count("/") > 5}
+
+
+def test_ensure_builds_once_into_a_read_only_image_with_the_tree_at_its_root(
+        tmp_path, no_package_check):
+    if shutil.which("mkfs.ext4") is None or shutil.which("debugfs") is None:
+        pytest.skip("mkfs.ext4 and debugfs (e2fsprogs) are needed")
+    count = tmp_path / "makes"
+    src = _tree(tmp_path / "src", makefile=f"default:\n\t@echo Building src\n"
+                                           f"\t@sleep 0.5\n\t@echo made >> {count}\n")
+    built = []
+    jobs = [threading.Thread(target=lambda: built.append(
+        build.ensure(src, "img0123", cache=str(tmp_path / "cache")))) for _ in range(2)]
+    for job in jobs:
+        job.start()
+    for job in jobs:
+        job.join()
+    again = build.ensure(src, "img0123", cache=str(tmp_path / "cache"))
+    assert count.read_text() == "made\n"
+    assert {b.directory for b in built} == {again.directory}
+    assert os.path.basename(again.directory) == f"{source.digest(src)}-img0123"
+    assert stat.S_IMODE(os.stat(again.image).st_mode) == 0o444
+    assert {"check", "common", "tests", "Makefile"} <= _image_root(again.image)
+    manifest = again.manifest
+    assert (manifest["source"], manifest["digest"], manifest["image_digest"],
+            manifest["tests"]) == (src, source.digest(src), "img0123", 1)
+    assert manifest["build_seconds"] >= 0.5 and manifest["built"].endswith("Z")
+    with open(os.path.join(again.directory, "manifest.json"), encoding="utf-8") as data:
+        assert json.load(data) == manifest
+    assert not [n for n in os.listdir(tmp_path / "cache" / "fstests")
+                if n.startswith(".fstests-src-") or n.endswith(".tmp")]
+
+
+def test_a_failed_build_is_one_line_with_the_first_error_and_the_log_kept(
+        tmp_path, no_package_check):
+    src = _tree(tmp_path / "src", makefile="default:\n\t@echo Building src\n"
+                                           "\t@echo 'fsx.c:12:3: error: boom'\n"
+                                           "\t@echo 'later.c:1:1: error: other'\n"
+                                           "\t@exit 1\n")
+    with pytest.raises(kbuild.BuildError) as err:
+        build.ensure(src, "img", cache=str(tmp_path / "cache"))
+    assert str(err.value) == "fstests build failed: fsx.c:12:3: error: boom"
+    with open(err.value.log_path, encoding="utf-8") as log:
+        assert "later.c:1:1: error: other" in log.read()
+    assert not os.path.exists(build.build_dir(source.digest(src), "img",
+                                              str(tmp_path / "cache")))
+
+
+def test_missing_build_packages_are_one_line_naming_them(tmp_path, monkeypatch):
+    monkeypatch.setattr(build, "missing_packages",
+                        lambda packages=(): ["xfslibs-dev", "liburing-dev"])
+    with pytest.raises(HostError) as err:
+        build.ensure(_tree(tmp_path / "src"), "img", cache=str(tmp_path / "cache"))
+    assert str(err.value) == ("missing host packages to build fstests: xfslibs-dev "
+                              "liburing-dev (expected installed; run 'make host' to "
+                              "install them)")
+
+
+def test_missing_packages_asks_dpkg():
+    if shutil.which("dpkg-query") is None:
+        pytest.skip("not a Debian host")
+    assert build.missing_packages(("dpkg", "no-such-package-avocado-vexfs")) == [
+        "no-such-package-avocado-vexfs"]
+
+
+def test_host_and_guest_package_lists_name_what_fstests_needs():
+    with open(os.path.join(REPO, "scripts", "install-host.sh"), encoding="utf-8") as sh:
+        host_pkgs = sh.read().split('PKGS="', 1)[1].split('"', 1)[0].split()
+    assert set(build.HOST_PACKAGES) <= set(host_pkgs)
+    with open(os.path.join(REPO, "guest-os", "debian-12", "recipe.json"),
+              encoding="utf-8") as recipe:
+        guest_pkgs = json.load(recipe)["packages"]
+    assert {"xfsprogs", "bc", "psmisc", "gawk", "attr", "acl", "libaio1",
+            "liburing2", "uuid-runtime"} <= set(guest_pkgs)
+
+
+def test_run_logged_reports_progress_while_the_command_runs(tmp_path):
+    log = tmp_path / "out" / "build.log"
+    log.parent.mkdir()
+    calls = []
+    kbuild.run_logged(["sh", "-c", "echo Building a; sleep 0.5"], str(log), "x",
+                      progress=calls.append, every=0.1)
+    assert len(calls) >= 2 and calls == sorted(calls)
+
+
+def test_progress_line_names_the_last_directory_and_the_time(tmp_path, caplog):
+    log = tmp_path / "build.log"
+    log.write_text("checking for gcc... gcc\nBuilding include\ncc -c x.c\nBuilding lib\n")
+    with caplog.at_level(logging.INFO, logger=build.LOG.name):
+        build._progress(str(log), 31.4)
+    assert caplog.messages == ["fstests build: Building lib, 31s"]
+
+
+@pytest.mark.parametrize("files, expected", [
+    ({}, "64M"),
+    ({"a": 1}, "65M"),
+    ({"big": 10 << 20}, "84M"),
+])
+def test_image_size_is_twice_the_tree_plus_a_margin(tmp_path, files, expected):
+    for name, size in files.items():
+        (tmp_path / name).write_bytes(b"x" * size)
+    assert build.image_size(str(tmp_path)) == expected
