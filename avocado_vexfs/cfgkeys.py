@@ -168,6 +168,8 @@ _KEYS = [
        empty=True),
     _k("vexfs_patches", "path", "", "directory of patches for the VexFS copy",
        empty=True),
+    _k("fstests_src", "str", "", "fstests source: a directory, a tarball or a git "
+       "URL[@ref]", empty=True),
     _k("mkfs_options", "str", "", "options of mkfs", empty=True),
     _k("mount_options", "str", "", "options of mount", empty=True),
     _k("fs_max_file_kb", "int", 0, "largest file the fs takes in KiB (0: no limit)", low=0),

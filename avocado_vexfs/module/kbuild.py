@@ -12,6 +12,7 @@ import re
 import shlex
 import shutil
 import subprocess
+import time
 
 from avocado_vexfs.errors import HostError, VexfsError
 from avocado_vexfs.vm import host
@@ -52,13 +53,24 @@ def first_compiler_error(log_text):
     return lines[-1][:300] if lines else "no output"
 
 
-def run_logged(cmd, log_path, failure):
-    """Run ``cmd`` appending to the log; raise BuildError "<failure>: <first error>"."""
+def run_logged(cmd, log_path, failure, cwd=None, progress=None, every=15):
+    """Run ``cmd`` appending to the log; raise BuildError "<failure>: <first error>".
+
+    ``progress(elapsed_seconds)`` is called every ``every`` seconds while it runs, so a
+    build of a minute or more shows it is alive.
+    """
     with open(log_path, "a", encoding="utf-8") as log:
         log.write("$ " + " ".join(shlex.quote(c) for c in cmd) + "\n")
         log.flush()
-        result = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT, check=False)
-    if result.returncode != 0:
+        started = time.monotonic()
+        with subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=cwd) as proc:
+            while True:
+                try:
+                    returncode = proc.wait(timeout=every if progress else None)
+                    break
+                except subprocess.TimeoutExpired:
+                    progress(time.monotonic() - started)
+    if returncode != 0:
         kept = os.path.join(os.path.dirname(os.path.dirname(log_path)),
                             os.path.basename(os.path.dirname(log_path)) + ".failed.log")
         shutil.copy(log_path, kept)

@@ -15,7 +15,7 @@ import tempfile
 
 from avocado_vexfs.errors import ConfigError, GuestCommandError, VexfsError
 from avocado_vexfs.module import kbuild
-from avocado_vexfs.paths import is_git_url
+from avocado_vexfs.module.gitsource import clone, is_clone_source, split_ref
 from avocado_vexfs.vm import host
 
 MODULE_DIR = "kernel_module"
@@ -47,14 +47,6 @@ def source_from(params, environ=None):
             params.get("vexfs_patches") or environ.get("VEXFS_PATCHES", ""))
 
 
-def split_ref(spec):
-    """'URL@ref' -> (URL, ref); a path or a URL without @ref -> (spec, None)."""
-    if is_git_url(spec) and "@" in spec.rsplit("/", 1)[-1]:
-        url, _, ref = spec.rpartition("@")
-        return url, ref
-    return spec, None
-
-
 def check_tree(path, what):
     """Fail with one line unless ``path`` looks like a VexFS tree."""
     if not os.path.isdir(path):
@@ -69,8 +61,8 @@ def prepare_tree(spec, patches_dir, workdir):
     """Private copy of the VexFS tree with patches applied; returns its path."""
     tree = os.path.join(workdir, "vexfs")
     url, ref = split_ref(spec)
-    if is_git_url(url) or (os.path.isdir(os.path.join(url, ".git")) and ref):
-        _clone(url, ref, tree, spec)
+    if is_clone_source(url, ref):
+        clone(url, ref, tree, "VEXFS_SRC", spec)
     else:
         check_tree(url, spec)
         shutil.copytree(url, tree, symlinks=True,
@@ -96,20 +88,6 @@ def list_patches(patches_dir):
                           f"directory of *.patch or *.diff files")
     return [os.path.join(patches_dir, name) for name in sorted(os.listdir(patches_dir))
             if name.endswith((".patch", ".diff"))]
-
-
-def _clone(url, ref, tree, spec):
-    result = subprocess.run(["git", "clone", "-q", url, tree], capture_output=True,
-                            text=True, check=False)
-    if result.returncode != 0:
-        raise ConfigError(f"VEXFS_SRC={spec}: git clone failed: "
-                          f"{result.stderr.strip().splitlines()[-1]}")
-    if ref:
-        result = subprocess.run(["git", "-C", tree, "checkout", "-q", ref],
-                                capture_output=True, text=True, check=False)
-        if result.returncode != 0:
-            raise ConfigError(f"VEXFS_SRC={spec}: git ref {ref!r} does not exist in {url}")
-    shutil.rmtree(os.path.join(tree, ".git"), ignore_errors=True)
 
 
 def source_hash(tree):
