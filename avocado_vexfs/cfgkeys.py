@@ -288,6 +288,7 @@ _KEYS = [
     _k("bisect_repeats", "int", 1, "runs per bisect step", low=1),
     _k("bisect_step_timeout", "int", 3600, "seconds per bisect step", low=1),
     # fstests (fstests_src is with the other sources)
+    _k("fstests_case", "str", None, "name of the fstests_case variant (cartesian sets it)"),
     _k("fstests_test", "str", None, "the fstests test of the variant, such as generic/001",
        pattern=r"^[a-z0-9]+/[0-9]{3,4}$"),
     _k("fstests_timeout", "float", 900, "seconds one fstests test may run before it is "

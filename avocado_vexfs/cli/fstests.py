@@ -30,7 +30,7 @@ def select(spec, fs_name, group="", tests="", exclude=""):
         index = groups.index(fstests_source.prepare(spec, work))
     chosen = groups.select(index, fs.FILESYSTEMS[fs_name].fstests_dirs,
                            groups=group.split(), tests=tests.split(),
-                           exclude=exclude.split())
+                           exclude=exclude.split(), src=spec)
     if not chosen:
         raise ConfigError(f"GROUP={group!r} TESTS={tests!r} select no fstests test for "
                           f"{fs_name}: expected at least one")
@@ -38,7 +38,8 @@ def select(spec, fs_name, group="", tests="", exclude=""):
 
 
 def _cmd_fstests_cfg(args):
-    tests = select(args.src, args.fs, args.group, args.tests, args.exclude)
+    spec = fstests_source.source_from({"fstests_src": args.src})
+    tests = select(spec, args.fs, args.group, args.tests, args.exclude)
     title = f"FS={args.fs} GROUP={args.group} TESTS={args.tests} EXCLUDE={args.exclude}"
     out = args.output or os.path.join(
         REPO, "results", "fstests",
@@ -53,7 +54,7 @@ def add_parsers(sub):
     cfg = sub.add_parser("fstests-cfg", help="write a cfg with one variant per selected "
                          "fstests test (longest first); prints its path")
     cfg.add_argument("--fs", required=True, help="filesystem: ext4 or vexfs")
-    cfg.add_argument("--src", default=os.environ.get("FSTESTS_SRC", ""),
+    cfg.add_argument("--src", default="",
                      help="FSTESTS_SRC: an fstests directory, tarball or git URL[@ref]")
     cfg.add_argument("--group", default="", help="fstests groups, such as quick")
     cfg.add_argument("--tests", default="", help="tests, such as 'generic/001 generic/002'")

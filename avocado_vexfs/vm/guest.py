@@ -194,9 +194,10 @@ class Guest:
             raise
         return self
 
-    def _open_session(self):
+    def _open_session(self, settle=0.0):
         """A shell on the control console, watched: a panic or an unasked reboot ends it."""
-        self.session = Session(self.control_socket, log_file=self._log_path("session.log"))
+        self.session = Session(self.control_socket, log_file=self._log_path("session.log"),
+                               settle=settle)
         session = self.session
         self.watch = console_watch.ConsoleWatch(
             self.console_log, READY_MARKER, 1 + self.reboots,
@@ -256,7 +257,7 @@ class Guest:
         guest.console_start = os.path.getsize(guest.console_log)
         _LIVE.add(guest)
         try:
-            guest._open_session()
+            guest._open_session(settle=0.5)
         except BaseException:
             guest.cleanup()
             raise

@@ -10,6 +10,7 @@ import os
 import shlex
 import shutil
 import sys
+import time
 
 import aexpect
 
@@ -17,6 +18,7 @@ from avocado_vexfs.errors import GuestCommandError, GuestError
 
 PROMPT = "@avx@# "
 PROMPT_RE = r"@avx@# $"
+RESEND_SECONDS = 3
 
 
 def _ensure_helper_on_path():
@@ -29,7 +31,9 @@ def _ensure_helper_on_path():
 class Session:
     """One interactive /bin/sh in the guest."""
 
-    def __init__(self, socket_path, log_file=None, timeout=30):
+    def __init__(self, socket_path, log_file=None, timeout=30, settle=0.0):
+        """:param settle: seconds to read the shell's output before typing (a client
+        taking over a running guest's port)"""
         self.socket_path = socket_path
         _ensure_helper_on_path()
         self.shell = aexpect.ShellSession(
@@ -37,20 +41,33 @@ class Session:
             auto_close=True, prompt=PROMPT_RE, status_test_command="echo $?",
             output_func=self._log if log_file else None)
         self._log_file = open(log_file, "a", encoding="utf-8") if log_file else None
-        self._setup(timeout)
+        self._setup(timeout, settle)
 
     def _log(self, line):
         self._log_file.write(line + "\n")
         self._log_file.flush()
 
-    def _setup(self, timeout):
-        """Make the guest's shell predictable: our prompt, no echo, no continuation prompt."""
-        self.shell.sendline(f"stty -echo 2>/dev/null; PS2=''; PS1='{PROMPT}'")
-        try:
-            self.shell.read_until_last_line_matches([PROMPT_RE], timeout=timeout)
-        except aexpect.ExpectError as err:
-            raise GuestError(f"no shell prompt on the guest's control console "
-                             f"{self.socket_path} within {timeout}s") from err
+    def _setup(self, timeout, settle):
+        """Make the guest's shell predictable: our prompt, no echo, no continuation prompt.
+
+        The line is sent again every few seconds until the prompt answers: a client that
+        connects while the guest's shell loop is between two shells (the previous client
+        just left, as when a pooled guest changes hands) can lose what it typed first.
+        """
+        deadline = time.monotonic() + timeout
+        if settle:
+            # what the shell printed before we came (its banner and prompt) first
+            self.shell.read_nonblocking(internal_timeout=settle, timeout=settle)
+        while True:
+            self.shell.sendline(f"stty -echo 2>/dev/null; PS2=''; PS1='{PROMPT}'")
+            wait = min(RESEND_SECONDS, deadline - time.monotonic())
+            try:
+                self.shell.read_until_last_line_matches([PROMPT_RE], timeout=wait)
+                return
+            except aexpect.ExpectError as err:
+                if time.monotonic() >= deadline - 0.01:
+                    raise GuestError(f"no shell prompt on the guest's control console "
+                                     f"{self.socket_path} within {timeout}s") from err
 
     def status_output(self, command, timeout=60):
         """Run ``command``; return (exit status, output)."""

@@ -54,7 +54,7 @@ def run(test, params, env):
     results = checks.Checks("fstests")
     results.plan(name)
     with booted_guest(test, params, pool=pool, pool_key=key, setup=setup,
-                      extra_disks=[(fstests_run.DISK_NAME, built.disk)]) as guest:
+                      extra_disks=[(fstests_run.DISK_NAME, built.image)]) as guest:
         error_context.context(f"fstests {name}", test.log.info)
         result, diff = fstests_run.run_one(guest, name, float(params.get(
             "fstests_timeout", 900)))
