@@ -20,3 +20,12 @@ def guest_script(name):
 def is_git_url(spec):
     """A VexFS source given as a git URL (cloned privately) rather than a directory."""
     return bool(re.match(r"^(git@|[a-z+]+://)", spec)) or spec.endswith(".git")
+
+
+def from_repo(spec):
+    """A user's path as an absolute path: relative ones are relative to the repository
+    (the README's ../shared/sut/...), because tests run in other directories and patch
+    and make run in private copies. A git URL (or "") is returned as it is."""
+    if not spec or is_git_url(spec.split("@", 1)[0]) or os.path.isabs(spec):
+        return spec
+    return os.path.normpath(os.path.join(REPO, os.path.expanduser(spec)))

@@ -3,8 +3,8 @@
 The built tree arrives as a disk (fstests/build.py: an ext4 image behind a qcow2 overlay,
 so the guest may write its results there), mounted at GUEST_TREE. local.config comes from
 the cfg; TEST_DEV and SCRATCH_DEV are the guest's first two scratch disks. Every test runs
-with its own RESULT_BASE and fstests' xunit report, so its verdict is read as data
-(fstests/results.py), never scraped from check's terminal output.
+with its own RESULT_BASE, so its verdict is read from the files check writes there
+(fstests/results.py), not scraped from check's terminal output.
 """
 import base64
 import logging
@@ -18,6 +18,7 @@ GUEST_TREE = "/fstests"
 DISK_NAME = "fstests"
 RESULTS_ROOT = "/var/tmp/fstests-results"
 ARTIFACT_SUFFIXES = (".out.bad", ".diff", ".full", ".dmesg", ".notrun")
+STDOUT_FILE = "check.out"  # what check printed (check.log is fstests' own summary)
 LOG = logging.getLogger(__name__)
 
 
@@ -59,38 +60,45 @@ def prepare(guest, filesystem, fstype):
 
 
 def run_one(guest, name, timeout):
-    """Run fstests test ``name`` (e.g. generic/001): (results.TestResult, its diff text).
+    """Run fstests test ``name`` (e.g. generic/001); returns its results.TestResult.
 
     A test that does not return within ``timeout`` raises the session's GuestError,
     which booted_guest treats as a hang (SysRq dumps, fresh guest for the next test).
     """
-    base = f"{RESULTS_ROOT}/{name.replace('/', '-')}"
+    base = result_base(name)
     guest.mark_step(f"fstests {name}")
     guest.cmd(f"rm -rf {base} && mkdir -p {base}")
-    status, _ = guest.status_output(
-        f"cd {GUEST_TREE} && (date +%s.%N; RESULT_BASE={base} ./check -R xunit-quiet "
-        f"{shlex.quote(name)}; date +%s.%N) > {base}/check.log 2>&1", timeout=timeout)
-    xml = guest.cmd(f"cat {base}/result.xml 2>/dev/null; true")
-    check_log = guest.cmd(f"tail -c 20000 {base}/check.log")
-    parsed = results_mod.parse_xunit(xml) if xml.strip() else []
-    result = results_mod.pick(parsed, name, check_status=status, check_log=check_log)
-    diff = guest.cmd(f"[ -f {base}/{name}.out.bad ] && diff -u {GUEST_TREE}/tests/{name}.out "
-                     f"{base}/{name}.out.bad > {base}/{name}.diff; "
-                     f"head -c 65536 {base}/{name}.diff 2>/dev/null; true")
-    return result, diff
+    guest.status_output(f"cd {GUEST_TREE} && RESULT_BASE={base} ./check "
+                        f"{shlex.quote(name)} > {base}/{STDOUT_FILE} 2>&1", timeout=timeout)
+    guest.cmd(f"[ -f {base}/{name}.out.bad ] && diff -u {GUEST_TREE}/tests/{name}.out "
+              f"{base}/{name}.out.bad > {base}/{name}.diff; true")
+
+    def text(rel, limit=65536):
+        return guest.cmd(f"tail -c {limit} {base}/{rel} 2>/dev/null; true")
+    return results_mod.result(
+        name, text("check.log"), check_time=text("check.time"),
+        notrun=text(f"{name}.notrun"), diff=text(f"{name}.diff"),
+        dmesg=text(f"{name}.dmesg"), full=text(f"{name}.full", 200000),
+        stdout=text(STDOUT_FILE))
+
+
+def result_base(name):
+    """The test's own RESULT_BASE in the guest."""
+    return f"{RESULTS_ROOT}/{name.replace('/', '-')}"
 
 
 def fetch_artifacts(guest, name, logdir, limit=1 << 20):
-    """Copy the test's .out.bad, .diff, .full, .dmesg, .notrun and check.log into ``logdir``.
+    """Copy the test's .out.bad, .diff, .full, .dmesg, .notrun, check's output and its
+    summary (check.log) into ``logdir``/fstests.
 
     Each file's last ``limit`` bytes at most: a .full can grow to megabytes.
     """
-    base = f"{RESULTS_ROOT}/{name.replace('/', '-')}"
+    base = result_base(name)
     target = os.path.join(logdir, "fstests")
     os.makedirs(target, exist_ok=True)
     fetched = []
-    names = [f"{name}{suffix}" for suffix in ARTIFACT_SUFFIXES] + ["check.log",
-                                                                    "result.xml"]
+    names = [f"{name}{suffix}" for suffix in ARTIFACT_SUFFIXES] + [STDOUT_FILE,
+                                                                    "check.log"]
     for rel in names:
         remote = f"{base}/{rel}"
         # base64 in lines: the shell session reads line by line

@@ -13,7 +13,7 @@ import tarfile
 
 from avocado_vexfs.errors import ConfigError
 from avocado_vexfs.module.gitsource import clone, is_clone_source, resolve, split_ref
-from avocado_vexfs.paths import REPO
+from avocado_vexfs.paths import from_repo
 
 TARBALL_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.xz")
 REQUIRED = ("check", "common/rc", "tests/generic/")
@@ -38,12 +38,7 @@ def source_from(params, environ=None):
     """FSTESTS_SRC, resolved once: cfg fstests_src first, then the environment; "" when
     unset."""
     environ = os.environ if environ is None else environ
-    spec = params.get("fstests_src") or environ.get("FSTESTS_SRC", "")
-    # a relative path is relative to the repository, as for VEXFS_SRC: tests do not
-    # run in the directory make or avocado was started from
-    if spec and not is_clone_source(*split_ref(spec)) and not os.path.isabs(spec):
-        spec = os.path.normpath(os.path.join(REPO, os.path.expanduser(spec)))
-    return spec
+    return from_repo(params.get("fstests_src") or environ.get("FSTESTS_SRC", ""))
 
 
 def is_tarball(spec):

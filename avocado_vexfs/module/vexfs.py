@@ -16,6 +16,7 @@ import tempfile
 from avocado_vexfs.errors import ConfigError, GuestCommandError, VexfsError
 from avocado_vexfs.module import kbuild
 from avocado_vexfs.module.gitsource import clone, is_clone_source, split_ref
+from avocado_vexfs.paths import from_repo
 from avocado_vexfs.vm import host
 
 MODULE_DIR = "kernel_module"
@@ -43,8 +44,8 @@ def source_from(params, environ=None):
     """(VEXFS_SRC, VEXFS_PATCHES), resolved once: cfg vexfs_src / vexfs_patches first,
     then the environment variables; "" for what is unset."""
     environ = os.environ if environ is None else environ
-    return (params.get("vexfs_src") or environ.get("VEXFS_SRC", ""),
-            params.get("vexfs_patches") or environ.get("VEXFS_PATCHES", ""))
+    return (from_repo(params.get("vexfs_src") or environ.get("VEXFS_SRC", "")),
+            from_repo(params.get("vexfs_patches") or environ.get("VEXFS_PATCHES", "")))
 
 
 def check_tree(path, what):

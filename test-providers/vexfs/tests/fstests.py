@@ -1,6 +1,7 @@
 """One fstests test on the filesystem under test: its own Avocado result, a shared guest."""
 import os
 
+from avocado.core import exceptions
 from virttest import error_context
 
 from avocado_vexfs.fstests import build as fstests_build
@@ -22,7 +23,7 @@ def run(test, params, env):
     1) take the job's shared guest for this slot when one is set up for this variant
        (fstests_share_guests), or boot one: load the module, attach the fstests tree,
        write local.config, mkfs TEST_DEV
-    2) ./check -R xunit-quiet <fstests_test>; a test that outlives fstests_timeout is a
+    2) ./check <fstests_test> with its own RESULT_BASE; a test that outlives fstests_timeout is a
        hang (SysRq dumps on the console, the guest is replaced)
     3) keep .out.bad, its diff, .full, .dmesg and check.log in the logdir; the console
        verdict names any oops during the test; a healthy guest goes back to the pool
@@ -56,17 +57,16 @@ def run(test, params, env):
     with booted_guest(test, params, pool=pool, pool_key=key, setup=setup,
                       extra_disks=[(fstests_run.DISK_NAME, built.image)]) as guest:
         error_context.context(f"fstests {name}", test.log.info)
-        result, diff = fstests_run.run_one(guest, name, float(params.get(
-            "fstests_timeout", 900)))
+        result = fstests_run.run_one(guest, name, float(params.get("fstests_timeout", 900)))
         fstests_run.fetch_artifacts(guest, name, test.logdir)
     test.log.info("fstests %s: %s in %.0fs %s", name, result.status, result.seconds,
-                  result.message)
+                  result.reason or "; ".join(result.problems))
     runtimes.record(filesystem.name, name, result.seconds,
                     cache=params.get("image_cache_dir") or None)
     facts.record(test.logdir, fstests_status=result.status,
                  fstests_seconds=result.seconds)
     if result.status == "notrun":
-        test.cancel(f"fstests: not run: {result.message or 'no reason given'}")
-    problem = result.problem(diff)
-    results.add(name, [problem] if problem else [])
+        raise exceptions.TestSkipError(f"fstests: not run: "
+                                       f"{result.reason or 'no reason given'}")
+    results.add(name, list(result.problems))
     known.report(test, params, results, release=guest.kernel["release"])
