@@ -293,6 +293,8 @@ _KEYS = [
        pattern=r"^[a-z0-9]+/[0-9]{3,4}$"),
     _k("fstests_timeout", "float", 900, "seconds one fstests test may run before it is "
        "a hang", low=0, low_open=True),
+    _k("fstests_fresh_test_dev", "bool", "yes", "mkfs TEST_DEV before every fstests test "
+       "(no: it ages from test to test, as fstests does)"),
     _k("fstests_share_guests", "bool", "yes", "fstests tests of a job share a guest per "
        "parallel slot while it stays healthy"),
 ]

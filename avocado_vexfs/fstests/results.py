@@ -65,7 +65,7 @@ def failure_problems(diff="", dmesg="", full="", stdout=""):
         problems.append("fsck: filesystem inconsistent after the test")
     if not problems:
         lines = [l.strip() for l in stdout.splitlines() if "[failed" in l]
-        problems.append(f"failed: {lines[0].split(']', 1)[0].split('[', 1)[-1]}"
+        problems.append(f"check: {lines[0].split(']', 1)[0].split('[', 1)[-1]}"
                         if lines else "failed, no reason left in its files")
     return tuple(problems)
 

@@ -17,16 +17,18 @@ from avocado_vexfs.fstests import results as results_mod
 GUEST_TREE = "/fstests"
 DISK_NAME = "fstests"
 RESULTS_ROOT = "/var/tmp/fstests-results"
+TEST_DIR = "/mnt/fstests-test"
+SCRATCH_MNT = "/mnt/fstests-scratch"
 ARTIFACT_SUFFIXES = (".out.bad", ".diff", ".full", ".dmesg", ".notrun")
 STDOUT_FILE = "check.out"  # what check printed (check.log is fstests' own summary)
 LOG = logging.getLogger(__name__)
 
 
 def local_config(fstype, test_dev, scratch_dev, mkfs_options="", mount_options="",
-                 test_dir="/mnt/fstests-test", scratch_mnt="/mnt/fstests-scratch"):
+                 test_dir=None, scratch_mnt=None):
     """fstests' local.config for one filesystem type and two devices."""
-    lines = {"FSTYP": fstype, "TEST_DEV": test_dev, "TEST_DIR": test_dir,
-             "SCRATCH_DEV": scratch_dev, "SCRATCH_MNT": scratch_mnt,
+    lines = {"FSTYP": fstype, "TEST_DEV": test_dev, "TEST_DIR": test_dir or TEST_DIR,
+             "SCRATCH_DEV": scratch_dev, "SCRATCH_MNT": scratch_mnt or SCRATCH_MNT,
              "MKFS_OPTIONS": mkfs_options, "MOUNT_OPTIONS": mount_options,
              "TEST_FS_MOUNT_OPTS": mount_options}
     return "".join(f"export {key}={shlex.quote(value)}\n" for key, value in lines.items())
@@ -49,7 +51,7 @@ def prepare(guest, filesystem, fstype):
                           mkfs_options=filesystem.mkfs_options,
                           mount_options=filesystem.mount_options)
     guest.cmd(f"cat > {GUEST_TREE}/local.config <<'AVX_EOF'\n{config}AVX_EOF")
-    guest.cmd("mkdir -p /mnt/fstests-test /mnt/fstests-scratch")
+    guest.cmd(f"mkdir -p {TEST_DIR} {SCRATCH_MNT}")
     # the users fstests' _require_user and _require_group look for
     guest.cmd("for u in fsgqa fsgqa2; do id $u >/dev/null 2>&1 || useradd -m $u; done",
               timeout=60)
@@ -57,6 +59,20 @@ def prepare(guest, filesystem, fstype):
     filesystem.mkfs(guest, test_dev)
     LOG.info("fstests ready in guest %s: FSTYP=%s TEST_DEV=%s SCRATCH_DEV=%s", guest.name,
              fstype, test_dev, scratch_dev)
+
+
+def remake_test_dev(guest, filesystem):
+    """A fresh filesystem on TEST_DEV before a test.
+
+    fstests keeps TEST_DEV from test to test (it ages); with tests spread over pooled
+    guests in whatever order the slots free up, what an earlier test left there would
+    make a verdict depend on its neighbours (on VexFS a full root directory turns later
+    tests into ENOSPC failures). fstests_fresh_test_dev = no keeps fstests' way.
+    """
+    test_dev, _ = devices(guest)
+    guest.cmd(f"umount {TEST_DIR} 2>/dev/null; true")
+    guest.mark_step("mkfs TEST_DEV")
+    filesystem.mkfs(guest, test_dev)
 
 
 def run_one(guest, name, timeout):
@@ -97,8 +113,8 @@ def fetch_artifacts(guest, name, logdir, limit=1 << 20):
     target = os.path.join(logdir, "fstests")
     os.makedirs(target, exist_ok=True)
     fetched = []
-    names = [f"{name}{suffix}" for suffix in ARTIFACT_SUFFIXES] + [STDOUT_FILE,
-                                                                    "check.log"]
+    names = [f"{name}{suffix}" for suffix in ARTIFACT_SUFFIXES] + [
+        STDOUT_FILE, "check.log", "check.time"]
     for rel in names:
         remote = f"{base}/{rel}"
         # base64 in lines: the shell session reads line by line

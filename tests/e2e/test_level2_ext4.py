@@ -19,7 +19,7 @@ def test_level2_ext4_all_pass(tmp_path):
     # benchmarks and crash consistency have e2e files of their own (test_bench.py,
     # test_crash_consistency.py); here they would only double CI's guest time
     run = _avocado(REPO, tmp_path, "--vt-only-filter", "ext4", "--vt-no-filter",
-                   "bench crash_consistency fault_injection", "--max-parallel-tasks", "2",
+                   "bench crash_consistency fault_injection fstests", "--max-parallel-tasks", "2",
                    # one vCPU per guest: TCG with two vCPUs each has shown stale-code
                    # "Oops: int3" at patched static keys (get_random_u64, enqueue_timer)
                    "--vt-extra-params", "vcpus=1", cfg="level2.cfg")

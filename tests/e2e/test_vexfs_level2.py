@@ -20,7 +20,7 @@ SUITES = ("functional", "mkfs_mount", "persistence")
 def test_vexfs_level2_known_bugs_by_signature(tmp_path):
     before = set(domain.leftover_domains(host.DEFAULT_URI))
     run = _avocado(REPO, tmp_path, "--vt-only-filter", "vexfs", "--vt-no-filter",
-                   "fs_smoke lifecycle vector_ioctl bench crash_consistency fault_injection",
+                   "fs_smoke lifecycle vector_ioctl bench crash_consistency fault_injection fstests",
                    "--vt-extra-params", f"vexfs_src={VEXFS_SRC}",
                    "--vt-extra-params", f"vexfs_patches={VEXFS_PATCHES}",
                    # one vCPU per guest, two guests on two cores; TCG with two vCPUs

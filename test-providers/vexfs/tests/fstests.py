@@ -23,7 +23,8 @@ def run(test, params, env):
     1) take the job's shared guest for this slot when one is set up for this variant
        (fstests_share_guests), or boot one: load the module, attach the fstests tree,
        write local.config, mkfs TEST_DEV
-    2) ./check <fstests_test> with its own RESULT_BASE; a test that outlives fstests_timeout is a
+    2) a fresh filesystem on TEST_DEV (fstests_fresh_test_dev: verdicts must not depend
+       on which tests the pooled guest ran before), then ./check <fstests_test> with its own RESULT_BASE; a test that outlives fstests_timeout is a
        hang (SysRq dumps on the console, the guest is replaced)
     3) keep .out.bad, its diff, .full, .dmesg and check.log in the logdir; the console
        verdict names any oops during the test; a healthy guest goes back to the pool
@@ -57,6 +58,8 @@ def run(test, params, env):
     with booted_guest(test, params, pool=pool, pool_key=key, setup=setup,
                       extra_disks=[(fstests_run.DISK_NAME, built.image)]) as guest:
         error_context.context(f"fstests {name}", test.log.info)
+        if params.get("fstests_fresh_test_dev", "yes") == "yes":
+            fstests_run.remake_test_dev(guest, filesystem)
         result = fstests_run.run_one(guest, name, float(params.get("fstests_timeout", 900)))
         fstests_run.fetch_artifacts(guest, name, test.logdir)
     test.log.info("fstests %s: %s in %.0fs %s", name, result.status, result.seconds,
