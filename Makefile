@@ -60,6 +60,9 @@ level1 level2 level3: image
 		$(if $(FILTERS),--only "$(FILTERS)") $(if $(QUICK_ON),--quick)
 	$(DEBUG_ENV) $(AVOCADO) run --vt-config cfg/$@.cfg $(VT_ARGS) \
 		--max-parallel-tasks $(or $(PARALLEL),$(PARALLEL_DEFAULT))
+	@$(if $(filter level3,$@),$(if $(FSTESTS_SRC),for fs in ext4 vexfs; do \
+		$(MAKE) --no-print-directory fstests FS=$$fs GROUP=quick || exit 1; done, \
+		echo "level3: fstests generic/quick left out: FSTESTS_SRC is not set"))
 
 # fstests (issue 16): any selection, one Avocado test per fstests test, longest first,
 # PARALLEL guests (default 2) shared by the tests while they stay healthy:

@@ -1,5 +1,9 @@
 #!/usr/bin/env python3
-"""Nightly job (Avocado Job API): level 2 and quick level 3 on the default guest.
+"""Nightly job (Avocado Job API): level 2, quick level 3 and fstests on the default guest.
+
+fstests: with FSTESTS_SRC set (environment or --fstests-src), the fstests group
+--fstests-group (default quick, in full) runs on ext4 and on VexFS, one suite each; without
+it that part is left out with a warning line.
 
 One Avocado job with one test suite per level, so one results directory, one
 results.json and one HTML report hold the whole night. The performance baselines are
@@ -26,6 +30,8 @@ from avocado.core.suite import TestSuite, TestSuiteError  # noqa: E402
 
 from avocado_vexfs.bench import baseline  # noqa: E402
 from avocado_vexfs.errors import VexfsError  # noqa: E402
+from avocado_vexfs.fstests import selection  # noqa: E402
+from avocado_vexfs.fstests import source as fstests_source  # noqa: E402
 from avocado_vexfs.report import html, jobdir  # noqa: E402
 
 LOG = logging.getLogger("avocado_vexfs.nightly")
@@ -33,11 +39,21 @@ DEFAULT_GUEST = "linux_6_12"
 CLEAN = ("PASS", "WARN", "CANCEL", "SKIP")
 
 
-def suite_configs(guest, extra_params, only):
-    """(name, config) of each suite: level 2 whole, level 3 with quick = yes."""
+def suite_configs(guest, extra_params, only, fstests_src="", fstests_group="quick"):
+    """(name, config) of each suite: level 2 whole, level 3 with quick = yes, then the
+    fstests group on each filesystem (when FSTESTS_SRC is given)."""
     suites = []
-    for level, params in (("level2", []), ("level3", ["quick=yes"])):
-        cfg = os.path.join(REPO, "cfg", f"{level}.cfg")
+    levels = [(level, os.path.join(REPO, "cfg", f"{level}.cfg"), params)
+              for level, params in (("level2", []), ("level3", ["quick=yes"]))]
+    if fstests_src:
+        extra_params = [*extra_params, f"fstests_src={fstests_src}"]
+        for fs_name in ("ext4", "vexfs"):
+            tests = selection.select(fstests_src, fs_name, fstests_group)
+            levels.append((f"fstests-{fs_name}-{fstests_group}",
+                           selection.write(tests, fs_name, fstests_group), []))
+    else:
+        LOG.warning("nightly: fstests left out: FSTESTS_SRC is not set")
+    for level, cfg, params in levels:
         if not os.path.isfile(cfg):
             LOG.warning("nightly: %s does not exist yet: suite %s skipped", cfg, level)
             continue
@@ -83,6 +99,10 @@ def main(argv=None):
     parser.add_argument("--no-baseline", action="store_true", help="never touch baselines")
     parser.add_argument("--parallel", type=int, default=2,
                         help="tests (guests) at once; 2 measured 1.3-1.9x faster on 2 cores")
+    parser.add_argument("--fstests-src", default=os.environ.get("FSTESTS_SRC", ""),
+                        help="FSTESTS_SRC for the fstests suites (default: environment)")
+    parser.add_argument("--fstests-group", default="quick",
+                        help="fstests group run on ext4 and VexFS (default quick)")
     parser.add_argument("--results-dir", default=None,
                         help="where the job directory goes (default: Avocado's setting)")
     args = parser.parse_args(argv)
@@ -92,7 +112,15 @@ def main(argv=None):
         LOG.propagate = False
 
     suites = []
-    for name, config in suite_configs(args.guest, args.extra_params, args.only):
+    try:
+        configs = suite_configs(args.guest, args.extra_params, args.only,
+                                fstests_src=fstests_source.source_from(
+                                    {"fstests_src": args.fstests_src}),
+                                fstests_group=args.fstests_group)
+    except VexfsError as err:
+        print(f"nightly: error: {err}", file=sys.stderr)
+        return 2
+    for name, config in configs:
         try:
             suite = TestSuite.from_config(config, name=name)
         except TestSuiteError as err:

@@ -4,50 +4,14 @@
 generic/quick. The cfg is written under results/fstests/ with a name that depends on the
 selection, so `make repro` of a job finds the cfg it ran.
 """
-import hashlib
-import os
-import tempfile
-
-from avocado_vexfs.errors import ConfigError
-from avocado_vexfs.fstests import groups, runtimes, selection
+from avocado_vexfs.fstests import selection
 from avocado_vexfs.fstests import source as fstests_source
-from avocado_vexfs.module import fs
-from avocado_vexfs.paths import REPO
-
-
-def select(spec, fs_name, group="", tests="", exclude=""):
-    """The selected tests of FSTESTS_SRC ``spec`` for ``fs_name``, longest first."""
-    if fs_name not in fs.FILESYSTEMS:
-        raise ConfigError(f"FS={fs_name!r}: expected one of "
-                          f"{', '.join(sorted(fs.FILESYSTEMS))}")
-    if not spec:
-        raise ConfigError("FSTESTS_SRC is not set: expected an fstests directory, "
-                          "tarball or git URL[@ref]")
-    if not group and not tests:
-        raise ConfigError("no fstests selection: expected GROUP=<group> (such as quick) "
-                          "and/or TESTS='generic/001 ...'")
-    with tempfile.TemporaryDirectory(prefix="avx-fstests-index-") as work:
-        index = groups.index(fstests_source.prepare(spec, work))
-    chosen = groups.select(index, fs.FILESYSTEMS[fs_name].fstests_dirs,
-                           groups=group.split(), tests=tests.split(),
-                           exclude=exclude.split(), src=spec)
-    if not chosen:
-        raise ConfigError(f"GROUP={group!r} TESTS={tests!r} select no fstests test for "
-                          f"{fs_name}: expected at least one")
-    return groups.order(chosen, runtimes.load(fs_name))
 
 
 def _cmd_fstests_cfg(args):
     spec = fstests_source.source_from({"fstests_src": args.src})
-    tests = select(spec, args.fs, args.group, args.tests, args.exclude)
-    title = f"FS={args.fs} GROUP={args.group} TESTS={args.tests} EXCLUDE={args.exclude}"
-    out = args.output or os.path.join(
-        REPO, "results", "fstests",
-        f"{args.fs}-{hashlib.sha256(title.encode()).hexdigest()[:10]}.cfg")
-    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
-    with open(out, "w", encoding="utf-8") as cfg:
-        cfg.write(selection.render(tests, args.fs, title))
-    print(out)
+    tests = selection.select(spec, args.fs, args.group, args.tests, args.exclude)
+    print(selection.write(tests, args.fs, args.group, args.tests, args.exclude, args.output))
 
 
 def add_parsers(sub):

@@ -6,12 +6,51 @@ and a filesystem's tests run together, sharing their pooled guests), then the us
 includes restricted to the fstests test and one filesystem. cfg/fstests-smoke.cfg is the
 hand-kept level 2 selection of the same shape.
 """
+import hashlib
 import os
 import re
+import tempfile
 
+from avocado_vexfs.errors import ConfigError
+from avocado_vexfs.fstests import groups, runtimes
+from avocado_vexfs.fstests import source as fstests_source
+from avocado_vexfs.module import fs
 from avocado_vexfs.paths import REPO
 
 CFG_DIR = os.path.join(REPO, "cfg")
+OUT_DIR = os.path.join(REPO, "results", "fstests")
+
+
+def select(spec, fs_name, group="", tests="", exclude=""):
+    """The selected tests of FSTESTS_SRC ``spec`` for ``fs_name``, longest first."""
+    if fs_name not in fs.FILESYSTEMS:
+        raise ConfigError(f"FS={fs_name!r}: expected one of "
+                          f"{', '.join(sorted(fs.FILESYSTEMS))}")
+    if not group and not tests:
+        raise ConfigError("no fstests selection: expected GROUP=<group> (such as quick) "
+                          "and/or TESTS='generic/001 ...'")
+    fstests_source.kind(spec)  # one line for an unset or bad FSTESTS_SRC
+    with tempfile.TemporaryDirectory(prefix="avx-fstests-index-") as work:
+        index = groups.index(fstests_source.prepare(spec, work))
+    chosen = groups.select(index, fs.FILESYSTEMS[fs_name].fstests_dirs,
+                           groups=group.split(), tests=tests.split(),
+                           exclude=exclude.split(), src=spec)
+    if not chosen:
+        raise ConfigError(f"GROUP={group!r} TESTS={tests!r} select no fstests test for "
+                          f"{fs_name}: expected at least one")
+    return groups.order(chosen, runtimes.load(fs_name))
+
+
+def write(tests, fs_name, group="", names="", exclude="", output=None):
+    """Write the cfg of ``tests``; its default path depends on the selection only, so a
+    job's cfg stays where `make repro` finds it. Returns the path."""
+    title = f"FS={fs_name} GROUP={group} TESTS={names} EXCLUDE={exclude}"
+    out = output or os.path.join(
+        OUT_DIR, f"{fs_name}-{hashlib.sha256(title.encode()).hexdigest()[:10]}.cfg")
+    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+    with open(out, "w", encoding="utf-8") as cfg:
+        cfg.write(render(tests, fs_name, title))
+    return out
 
 
 def variant_name(test):

@@ -108,3 +108,18 @@ def test_only_a_clean_night_may_teach_the_baseline(job_status, loaded, clean):
 def test_a_job_dir_without_results_is_one_line(tmp_path):
     with pytest.raises(baseline.BaselineError, match=r"results.json is unreadable"):
         load_nightly().update_baseline(str(tmp_path))
+
+
+def test_fstests_suites_run_the_group_on_both_filesystems():
+    nightly = load_nightly()
+    src = os.path.normpath(os.path.join(REPO, "..", "shared", "sut",
+                                        "fstests-63a2972.tar.xz"))
+    suites = dict(nightly.suite_configs("linux_6_12", [], "", fstests_src=src,
+                                        fstests_group="quick"))
+    assert list(suites) == ["level2", "level3", "fstests-ext4-quick", "fstests-vexfs-quick"]
+    for name in ("fstests-ext4-quick", "fstests-vexfs-quick"):
+        with open(suites[name]["vt.config"], encoding="utf-8") as cfg:
+            text = cfg.read()
+        assert text.count("fstests_test = generic/") >= 633 and "only fstests" in text
+        assert f"fstests_src={src}" in suites[name]["vt.extra_params"]
+    assert f"fstests_src={src}" in suites["level2"]["vt.extra_params"]
