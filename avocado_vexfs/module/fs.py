@@ -187,8 +187,9 @@ class Vexfs(Filesystem):
         block size, as mkfs.vexfs verifies them) is the consistency check there is.
         """
         guest.cmd(f"ln -sf {vexfs.GUEST_DIR}/mkfs.vexfs /sbin/mkfs.{self.fstype}")
-        guest.cmd(f"cat > /sbin/fsck.{self.fstype} <<'AVX_EOF'\n{vexfs.FSCK_SCRIPT}AVX_EOF\n"
-                  f"chmod 755 /sbin/fsck.{self.fstype}")
+        # one command per call: the session reads one prompt per command
+        guest.cmd(f"cat > /sbin/fsck.{self.fstype} <<'AVX_EOF'\n{vexfs.FSCK_SCRIPT}AVX_EOF")
+        guest.cmd(f"chmod 755 /sbin/fsck.{self.fstype}")
         return self.fstype
 
 
