@@ -44,7 +44,7 @@ def test_each_fstests_test_is_a_result_on_shared_guests(tmp_path):
     assert got["vexfs.generic_006"][1].startswith("known failures only")
     known = checks.read(tests["vexfs.generic_006"]["logdir"])
     assert [p["signature"] for c in known["checks"] for p in c["problems"]] == [
-        "fstests.generic/006: output mismatch: creat: No space left on device"]
+        "fstests.generic/006/output_mismatch: creat: No space left on device"]
     reused = {}
     for name, test in tests.items():
         with open(os.path.join(test["logdir"], "facts.json"), encoding="utf-8") as src:
