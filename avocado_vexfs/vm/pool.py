@@ -101,6 +101,17 @@ class Pool:
             if guest.get("workdir"):
                 shutil.rmtree(guest["workdir"], ignore_errors=True)
             names.append(guest["name"])
+        # a guest whose test was killed before it handed the guest back is in no slot
+        # file; its name still says whose it is
+        prefix = f"{os.path.basename(self.directory)}"
+        for name in domain_mod.leftover_domains(self.uri):
+            if name.startswith(prefix) and name not in names:
+                domain_mod.destroy_by_name(self.uri, name)
+                names.append(name)
+        run_root = os.path.dirname(self.directory)
+        for entry in os.listdir(run_root):
+            if entry.startswith(prefix) and entry != os.path.basename(self.directory):
+                shutil.rmtree(os.path.join(run_root, entry), ignore_errors=True)
         shutil.rmtree(self.directory, ignore_errors=True)
         LOG.debug("guest pool %s torn down: %s", self.directory, names or "empty")
         return names

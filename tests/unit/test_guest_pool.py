@@ -12,6 +12,9 @@ def pool(tmp_path, monkeypatch):
     destroyed = []
     monkeypatch.setattr(pool_mod.domain_mod, "destroy_by_name",
                         lambda uri, name: destroyed.append(name) or True)
+    monkeypatch.setattr(pool_mod.domain_mod, "leftover_domains",
+                        lambda uri: ["avocado-vexfs-1-pool1-abc", "avocado-vexfs-2-pool0-x",
+                                     "avocado-vexfs-1-test-y"])
     made = pool_mod.Pool(str(tmp_path / "avocado-vexfs-1-pool"), 1)
     os.makedirs(made.directory)
     made.destroyed = destroyed
@@ -47,8 +50,14 @@ def test_teardown_destroys_every_kept_guest_and_the_directory(pool, tmp_path):
     with pool.slot("k") as one, pool.slot("k") as two:
         one.keep(_state("g1", tmp_path / "w1"), "0", 3)
         two.keep(_state("g2", tmp_path / "w2"), "0", 1)
-    assert pool.teardown() == ["g1", "g2"]
-    assert pool.destroyed == ["g1", "g2"] and not os.path.exists(pool.directory)
+    (tmp_path / "avocado-vexfs-1-pool1-abc").mkdir()
+    (tmp_path / "avocado-vexfs-2-pool0-x").mkdir()
+    # g1 and g2 from their slot files; pool1-abc, whose test was killed before it handed
+    # the guest back, by its name; another job's guest and a test's own guest are spared
+    assert pool.teardown() == ["g1", "g2", "avocado-vexfs-1-pool1-abc"]
+    assert pool.destroyed == ["g1", "g2", "avocado-vexfs-1-pool1-abc"]
+    assert not os.path.exists(pool.directory)
+    assert sorted(os.listdir(tmp_path)) == ["avocado-vexfs-2-pool0-x"]
     assert pool.teardown() == []
 
 
