@@ -27,9 +27,10 @@ class ReportError(VexfsError):
 class TestResult:
     name: str
     status: str  # pass, fail, notrun
-    seconds: float = 0.0
+    seconds: float = 0.0  # fstests' own time (check.time has it for passed tests only)
     reason: str = ""  # notrun reason
     problems: tuple = ()  # one line per failure reason
+    wall_seconds: float = 0.0  # the whole check run, as the guest took it
 
 
 def summary_lists(check_log):

@@ -10,6 +10,7 @@ import base64
 import logging
 import os
 import shlex
+import time
 
 from avocado_vexfs.errors import ConfigError
 from avocado_vexfs.fstests import results as results_mod
@@ -84,18 +85,22 @@ def run_one(guest, name, timeout):
     base = result_base(name)
     guest.mark_step(f"fstests {name}")
     guest.cmd(f"rm -rf {base} && mkdir -p {base}")
+    started = time.monotonic()
     guest.status_output(f"cd {GUEST_TREE} && RESULT_BASE={base} ./check "
                         f"{shlex.quote(name)} > {base}/{STDOUT_FILE} 2>&1", timeout=timeout)
+    wall = time.monotonic() - started
     guest.cmd(f"[ -f {base}/{name}.out.bad ] && diff -u {GUEST_TREE}/tests/{name}.out "
               f"{base}/{name}.out.bad > {base}/{name}.diff; true")
 
     def text(rel, limit=65536):
         return guest.cmd(f"tail -c {limit} {base}/{rel} 2>/dev/null; true")
-    return results_mod.result(
+    result = results_mod.result(
         name, text("check.log"), check_time=text("check.time"),
         notrun=text(f"{name}.notrun"), diff=text(f"{name}.diff"),
         dmesg=text(f"{name}.dmesg"), full=text(f"{name}.full", 200000),
         stdout=text(STDOUT_FILE))
+    result.wall_seconds = round(wall, 1)
+    return result
 
 
 def result_base(name):
