@@ -8,14 +8,25 @@ command fails now with "guest shell died" and the console verdict names the cras
 """
 import contextlib
 import os
+import re
 import signal
 import threading
 
 PANIC = "Kernel panic - not syncing"
+# an oops leaves the kernel running, but often a lock held by the killed task, so the
+# command that triggered it (an fstests test, a umount) can wait its whole timeout
+OOPS = re.compile(r"\bOops: |\bBUG: |general protection fault|kernel BUG at")
 
 
-def fatal_reason(text, ready_marker, expected_boots):
-    """Why the guest's shell is gone, from the console text; None while it is alive."""
+def fatal_reason(text, ready_marker, expected_boots, watched=None):
+    """Why the guest's shell is gone, from the console text; None while it is alive.
+
+    :param watched: the part of the console where an oops also ends the shell (a
+        caller whose command may wait forever on what the oopsed task held)
+    """
+    match = OOPS.search(watched) if watched else None
+    if match:
+        return f"guest kernel oopsed: {watched[match.start():].splitlines()[0].strip()}"
     if PANIC in text:
         line = text[text.index(PANIC):].splitlines()[0]
         return f"guest kernel panicked: {line.strip()}"
@@ -28,11 +39,13 @@ def fatal_reason(text, ready_marker, expected_boots):
 class ConsoleWatch:
     """Poll ``console_log`` every ``interval`` s; call ``on_fatal(reason)`` once."""
 
-    def __init__(self, console_log, ready_marker, expected_boots, on_fatal, interval=0.5):
+    def __init__(self, console_log, ready_marker, expected_boots, on_fatal, interval=0.5,
+                 oops_from=None):
         self.console_log = console_log
         self.ready_marker = ready_marker
         self.expected_boots = expected_boots
         self.on_fatal = on_fatal
+        self.oops_from = oops_from  # byte offset: end on an oops printed after it
         self.interval = interval
         self.reason = None
         self._stop = threading.Event()
@@ -52,10 +65,13 @@ class ConsoleWatch:
         while not self._stop.wait(self.interval):
             try:
                 with open(self.console_log, "rb") as log:
-                    text = log.read().decode("utf-8", errors="replace")
+                    data = log.read()
             except FileNotFoundError:
                 return
-            reason = fatal_reason(text, self.ready_marker, self.expected_boots)
+            text = data.decode("utf-8", errors="replace")
+            watched = (data[self.oops_from:].decode("utf-8", errors="replace")
+                       if self.oops_from is not None else None)
+            reason = fatal_reason(text, self.ready_marker, self.expected_boots, watched)
             if reason:
                 self.reason = reason
                 self.on_fatal(reason)

@@ -134,6 +134,9 @@ class Guest:
         self.extra = {}  # extra disk name -> guest device
         self.console_start = 0  # bytes of console.log before this test (a pooled guest)
         self.taint_baseline = None  # /proc/sys/kernel/tainted after a pooled guest's setup
+        # an oops ends the shell at once (set by tests whose commands would otherwise
+        # wait their whole timeout on a lock the oopsed task held, as fstests does)
+        self.end_on_oops = False
         self.boot_seconds = None
         self.control_socket = None
         self.reboots = 0  # reboots asked for: the console verdict expects their banners
@@ -198,10 +201,21 @@ class Guest:
         """A shell on the control console, watched: a panic or an unasked reboot ends it."""
         self.session = Session(self.control_socket, log_file=self._log_path("session.log"),
                                settle=settle)
+        self._start_watch()
+
+    def _start_watch(self):
         session = self.session
         self.watch = console_watch.ConsoleWatch(
             self.console_log, READY_MARKER, 1 + self.reboots,
-            lambda reason: console_watch.kill_session(session)).start()
+            lambda reason: console_watch.kill_session(session),
+            oops_from=self.console_start if self.end_on_oops else None).start()
+
+    def watch_for_oops(self):
+        """From now on an oops on the console ends the shell at once (end_on_oops)."""
+        self.end_on_oops = True
+        if self.watch:
+            self.watch.stop()
+        self._start_watch()
 
     def _close_session(self):
         if self.watch:

@@ -58,6 +58,9 @@ def run(test, params, env):
     with booted_guest(test, params, pool=pool, pool_key=key, setup=setup,
                       extra_disks=[(fstests_run.DISK_NAME, built.image)]) as guest:
         error_context.context(f"fstests {name}", test.log.info)
+        # after an oops fstests waits on what the dead task held: end at once instead
+        # of at fstests_timeout; the console verdict titles the oops
+        guest.watch_for_oops()
         if params.get("fstests_fresh_test_dev", "yes") == "yes":
             fstests_run.remake_test_dev(guest, filesystem)
         result = fstests_run.run_one(guest, name, float(params.get("fstests_timeout", 900)))
