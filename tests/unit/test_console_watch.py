@@ -17,3 +17,14 @@ PANIC = "[   22.7] Kernel panic - not syncing: Fatal exception in interrupt\n"
 def test_fatal_reason(text, boots, want):
     reason = fatal_reason(text, READY, boots)
     assert reason == want if want is None else reason.startswith(want)
+
+
+def test_an_oops_ends_the_shell_only_where_the_caller_watches():
+    before = "avocado-vexfs: guest ready\n[ 5.0] BUG: kernel NULL pointer dereference\n"
+    after = "[ 74.8] BUG: kernel NULL pointer dereference, address: 0000000000000000\n"
+    text = before + after
+    assert fatal_reason(text, "guest ready", 5) is None  # not watched: the verdict's job
+    assert fatal_reason(text, "guest ready", 5, watched="[ 9.0] sh: ok\n") is None
+    assert fatal_reason(text, "guest ready", 5, watched=after) == (
+        "guest kernel oopsed: BUG: kernel NULL pointer dereference, address: "
+        "0000000000000000")
