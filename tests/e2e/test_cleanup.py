@@ -14,14 +14,14 @@ from avocado_vexfs.vm.guest import Guest, GuestConfig, sweep_stale
 BOOT_AND_WAIT = textwrap.dedent("""
     import sys, time
     from avocado_vexfs.vm.guest import Guest, GuestConfig
-    guest = Guest(GuestConfig(name_hint="e2e-kill")).start()
+    guest = Guest(GuestConfig(name_hint="e2e-kill", vcpus=1)).start()
     print(guest.name, guest.workdir, flush=True)
     time.sleep(600)
 """)
 
 
 def test_base_image_untouched_and_run_dir_removed(no_leftovers):
-    with Guest(GuestConfig(name_hint="e2e-base")) as booted:
+    with Guest(GuestConfig(name_hint="e2e-base", vcpus=1)) as booted:
         base = booted.image.base
         before = os.stat(base)
         booted.cmd("dd if=/dev/urandom of=/root/junk bs=1M count=8 && sync")

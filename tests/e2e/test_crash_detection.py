@@ -43,7 +43,11 @@ def crashmod():
 
 
 def _boot(name, tmp_path):
-    return Guest(GuestConfig(name_hint=name, cmdline_extra=CMDLINE, scratch_disks_mb=()),
+    # one vCPU: under TCG a 2-vCPU guest once took an "Oops: int3" in get_random_u32 at
+    # boot (a static key patched while the other vCPU ran it) and rebooted, which this
+    # file's verdicts read as a crash of the test (see test_level1._avocado)
+    return Guest(GuestConfig(name_hint=name, cmdline_extra=CMDLINE, scratch_disks_mb=(),
+                             vcpus=1),
                  logdir=str(tmp_path))
 
 

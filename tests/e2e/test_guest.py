@@ -11,7 +11,7 @@ from avocado_vexfs.vm.guest import Guest, GuestConfig
 @pytest.fixture(scope="module")
 def guest(tmp_path_factory):
     logdir = tmp_path_factory.mktemp("guest-logs")
-    with Guest(GuestConfig(name_hint="e2e-guest", scratch_disks_mb=(64, 32)),
+    with Guest(GuestConfig(name_hint="e2e-guest", scratch_disks_mb=(64, 32), vcpus=1),
                logdir=str(logdir)) as booted:
         yield booted
     assert os.path.exists(logdir / "console.log")
