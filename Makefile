@@ -14,14 +14,18 @@ FILTERS := $(strip $(ONLY) $(COMPONENT))
 QUICK_ON := $(filter 1 yes,$(strip $(QUICK)))
 DEBUG_ON := $(filter 1 yes,$(strip $(DEBUG)))
 MAKE_VARS := "PARALLEL=$(PARALLEL)" "QUICK=$(QUICK)" "DEBUG=$(DEBUG)" "RECIPE=$(RECIPE)" \
-	"VEXFS_SRC=$(VEXFS_SRC)" "VEXFS_PATCHES=$(VEXFS_PATCHES)" "FSTESTS_SRC=$(FSTESTS_SRC)"
+	"VEXFS_SRC=$(VEXFS_SRC)" "VEXFS_PATCHES=$(VEXFS_PATCHES)" "FSTESTS_SRC=$(FSTESTS_SRC)" \
+	"KERNEL=$(KERNEL)"
 VT_ARGS := $(if $(FILTERS),--vt-only-filter "$(FILTERS)") \
 	$(if $(QUICK_ON),--vt-extra-params quick=yes) \
 	$(if $(VEXFS_SRC),--vt-extra-params vexfs_src=$(VEXFS_SRC)) \
 	$(if $(VEXFS_PATCHES),--vt-extra-params vexfs_patches=$(VEXFS_PATCHES)) \
-	$(if $(FSTESTS_SRC),--vt-extra-params fstests_src=$(FSTESTS_SRC)) $(VT_EXTRA)
+	$(if $(FSTESTS_SRC),--vt-extra-params fstests_src=$(FSTESTS_SRC)) \
+	$(if $(KERNEL),--vt-extra-params guest_kernel_flavour=$(KERNEL)) $(VT_EXTRA)
 AVOCADO := PATH="$(BIN):$$PATH" VIRTUAL_ENV="$(CURDIR)/$(VENV)" $(BIN)/avocado
 AVX := PATH="$(BIN):$$PATH" VIRTUAL_ENV="$(CURDIR)/$(VENV)" $(BIN)/avocado-vexfs
+# KERNEL=debug: the guests boot the KASAN/lockdep/kmemleak/UBSAN kernel
+# (guest-os/kernels/debug.config, built once); empty or stock: Debian's kernel.
 # DEBUG=1: verbose logs, a failed test's guest is kept alive (`make sweep` lists it).
 # PARALLEL=N: N tests (one guest each) at once in the job: --max-parallel-tasks N.
 # Default 2 for level2/level3 (measured 1.3-1.9x faster on 2 cores), 1 for level1.

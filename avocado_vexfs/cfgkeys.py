@@ -68,7 +68,8 @@ class Key:
     def choice_list(self):
         if isinstance(self.choices, str):
             module, _, attr = self.choices.partition(":")
-            return tuple(getattr(importlib.import_module(module), attr))
+            value = getattr(importlib.import_module(module), attr)
+            return tuple(value() if callable(value) else value)
         if callable(self.choices):
             return tuple(self.choices())
         return tuple(self.choices or ())
@@ -137,6 +138,9 @@ _KEYS = [
     _k("guest_kernel", "str", "6.12", "guest kernel series of the recipe",
        pattern=r"^\d+\.\d+$"),
     _k("guest_kernel_variant", "str", None, "variant name of the guest kernel (cfg)"),
+    _k("guest_kernel_flavour", "choice", "stock",
+       "stock (Debian's kernel) or a kernel built from guest-os/kernels/<name>.config",
+       choices="avocado_vexfs.kernel.flavours:names"),
     _k("vcpus", "int", 2, "vCPUs of the guest", low=1, high=64),
     _k("mem", "int", 2048, "guest memory in MB", low=128),
     _k("accel", "choice", "auto", "kvm, TCG (qemu) or a probe (auto)",

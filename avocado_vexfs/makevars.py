@@ -63,6 +63,14 @@ def _filesystem(value):
         raise ValueError("expected ext4 or vexfs")
 
 
+def _kernel(value):
+    # imported here: kernel.flavours imports vm.host, which imports settings, which
+    # imports this module
+    from avocado_vexfs.kernel import flavours
+    if value not in flavours.names():
+        raise ValueError(f"expected a guest kernel flavour: {', '.join(flavours.names())}")
+
+
 def _level(value):
     if not os.path.isfile(os.path.join(REPO, "cfg", f"{value}.cfg")):
         raise ValueError("expected a cfg/<name>.cfg such as level2 or level3")
@@ -70,7 +78,8 @@ def _level(value):
 
 CHECKS = {"PARALLEL": _parallel, "QUICK": _boolean, "DEBUG": _boolean, "COLD": _boolean,
           "RECIPE": _recipe, "VEXFS_SRC": _source, "VEXFS_PATCHES": _directory,
-          "BASELINE_LEVEL": _level, "FSTESTS_SRC": _fstests_source, "FS": _filesystem}
+          "BASELINE_LEVEL": _level, "FSTESTS_SRC": _fstests_source, "FS": _filesystem,
+          "KERNEL": _kernel}
 
 
 def check(assignments):

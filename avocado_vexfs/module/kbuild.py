@@ -26,8 +26,15 @@ class BuildError(VexfsError):
         self.log_path = log_path
 
 
-def ensure_headers(release):
-    """Kernel build directory for ``release``; installs Debian's headers when missing."""
+def ensure_headers(release, cache=None):
+    """Kernel build directory for ``release``; installs Debian's headers when missing.
+
+    A kernel we built ourselves (a debug flavour, avocado_vexfs/kernel) keeps its build
+    tree in the cache, found by its release; nothing is installed on the host for it.
+    """
+    built = os.path.join(host.cache_dir(cache), "kernels", release, "build")
+    if os.path.isdir(built):
+        return built
     build_dir = f"/lib/modules/{release}/build"
     if os.path.isdir(build_dir):
         return build_dir
@@ -80,9 +87,9 @@ def run_logged(cmd, log_path, failure, cwd=None, progress=None, every=15):
         raise BuildError(f"{failure}: {first}", kept)
 
 
-def build_module(module_dir, release, out_dir, log_path, what="module", jobs=2):
+def build_module(module_dir, release, out_dir, log_path, what="module", jobs=2, cache=None):
     """make modules in ``module_dir`` against ``release``; copy the .ko files to out_dir."""
-    headers = ensure_headers(release)
+    headers = ensure_headers(release, cache)
     run_logged(["make", "-C", headers, f"M={module_dir}", f"-j{jobs}", "modules"], log_path,
                failure=f"{what} build failed against {release}")
     modules = [n for n in os.listdir(module_dir) if n.endswith(".ko")]
@@ -134,7 +141,7 @@ def build_cached(module_dir, release, cache=None, what="module"):
                         shutil.copy(os.path.join(module_dir, name), work)
                 staging = fresh_dir(out + ".tmp")
                 build_module(work, release, staging, os.path.join(staging, "build.log"),
-                             what=what)
+                             what=what, cache=cache)
                 replace_dir(staging, out)
             finally:
                 shutil.rmtree(work, ignore_errors=True)

@@ -139,7 +139,7 @@ def build(spec, patches_dir, release, cache=None, jobs=2):
             staging = kbuild.fresh_dir(out + ".tmp")
             log_path = os.path.join(staging, "build.log")
             kbuild.build_module(os.path.join(tree, MODULE_DIR), release, staging, log_path,
-                                what="vexfs", jobs=jobs)
+                                what="vexfs", jobs=jobs, cache=cache)
             kbuild.run_logged(["gcc", "-O2", "-Wall", "-o",
                                os.path.join(staging, "mkfs.vexfs"),
                                os.path.join(tree, MKFS_SOURCE)], log_path,

@@ -14,6 +14,7 @@ import uuid
 
 from avocado_vexfs.console.formats import STEP_PREFIX
 from avocado_vexfs.errors import ConfigError, GuestCommandError, GuestError
+from avocado_vexfs.kernel import flavours
 from avocado_vexfs.vm import domain as domain_mod
 from avocado_vexfs.vm import accel, console_watch, host, images
 from avocado_vexfs.vm.session import Session
@@ -69,9 +70,11 @@ class GuestConfig:
     def __init__(self, recipe="debian-12", kernel="6.12", vcpus=2, memory_mb=2048,
                  scratch_disks_mb=(512,), cmdline_extra="", uri=host.DEFAULT_URI,
                  accel="auto", boot_timeout=120, machine="pc", tcg_cpu_model="qemu64",
-                 cache=None, run_root=None, name_hint="test", extra_disks=()):
+                 cache=None, run_root=None, name_hint="test", extra_disks=(),
+                 flavour="stock"):
         self.recipe = recipe
         self.kernel = str(kernel)
+        self.flavour = flavour or "stock"
         self.vcpus = int(vcpus)
         self.memory_mb = int(memory_mb)
         self.scratch_disks_mb = [int(s) for s in scratch_disks_mb]
@@ -102,6 +105,7 @@ class GuestConfig:
             return default if value in (None, "") else value
         scratch = str(get("scratch_disks_mb", "512")).split()
         return cls(recipe=get("guest_os", "debian-12"), kernel=get("guest_kernel", "6.12"),
+                   flavour=get("guest_kernel_flavour", "stock"),
                    vcpus=get("vcpus", 2), memory_mb=get("mem", 2048),
                    scratch_disks_mb=scratch, cmdline_extra=get("kernel_cmdline_extra", ""),
                    uri=get("connect_uri", host.DEFAULT_URI), accel=get("accel", "auto"),
@@ -123,7 +127,8 @@ class Guest:
         self.config = config
         self.logdir = logdir
         self.image = images.ensure(config.recipe, cache=config.cache)
-        self.kernel = self.image.kernel(config.kernel)
+        self.kernel = flavours.for_guest(self.image, config.kernel, config.flavour,
+                                         cache=config.cache)
         self.name = (f"{domain_mod.NAME_PREFIX}{owner_pid or os.getpid()}-"
                      f"{config.name_hint}-{uuid.uuid4().hex[:6]}")
         self.workdir = None
@@ -184,7 +189,8 @@ class Guest:
                 vcpus=self.config.vcpus, machine=self.config.machine,
                 tcg_cpu_model=self.config.tcg_cpu_model,
                 kernel=self.kernel["vmlinuz"], initrd=self.kernel["initramfs"],
-                cmdline=f"{BASE_CMDLINE} {self.config.cmdline_extra}".strip(),
+                cmdline=" ".join(filter(None, (BASE_CMDLINE, self.kernel.get("cmdline"),
+                                               self.config.cmdline_extra))),
                 emulator=domain_mod.emulator_path(self.config.uri), disks=disks,
                 console_log=self.console_log, control_socket=control)
             started = time.monotonic()

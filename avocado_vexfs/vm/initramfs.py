@@ -114,13 +114,26 @@ class _Cpio:
         return self.buf.getvalue()
 
 
-def build(output, busybox, init_script, modules_dir=None, modules=()):
+def _add_tree(cpio, directory, name):
+    cpio.add_dir(name)
+    for root, dirs, files in sorted(os.walk(directory)):
+        rel = os.path.relpath(root, directory)
+        prefix = name if rel == "." else f"{name}/{rel}"
+        for sub in sorted(dirs):
+            cpio.add_dir(f"{prefix}/{sub}")
+        for file_name in sorted(files):
+            with open(os.path.join(root, file_name), "rb") as content:
+                cpio.add_file(f"{prefix}/{file_name}", content.read())
+
+
+def build(output, busybox, init_script, modules_dir=None, modules=(), extra_tree=None):
     """Write a gzip-compressed initramfs to ``output``.
 
     :param busybox: path to a static busybox binary
     :param init_script: text of /init
     :param modules_dir: the kernel's /lib/modules/<release> directory
     :param modules: module names to load, in order, with their dependencies
+    :param extra_tree: (host directory, name) to carry the directory as /<name>
     """
     cpio = _Cpio()
     for directory in ("bin", "lib", "lib/modules", "dev", "proc", "sys", "newroot"):
@@ -135,6 +148,8 @@ def build(output, busybox, init_script, modules_dir=None, modules=()):
             cpio.add_file(f"lib/modules/{plain}",
                           _read_module(os.path.join(modules_dir, rel)))
             order.append(plain)
+    if extra_tree:
+        _add_tree(cpio, *extra_tree)
     cpio.add_file("modules.order", ("\n".join(order) + "\n").encode())
     tmp = output + ".tmp"
     with gzip.open(tmp, "wb", compresslevel=6) as out:

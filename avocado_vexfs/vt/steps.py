@@ -13,6 +13,7 @@ from avocado.core import exceptions
 from avocado_vexfs import cfgkeys
 from avocado_vexfs.console import verdict as console_verdict
 from avocado_vexfs.errors import GuestError
+from avocado_vexfs.kernel import flavours
 from avocado_vexfs.module import fixture
 from avocado_vexfs.module import fs, kbuild, vexfs
 from avocado_vexfs.verdict import known
@@ -189,7 +190,8 @@ def _crash_wins(guest, params, err):
 
 def guest_release(config):
     """The kernel release a guest of ``config`` will run (builds happen before boot)."""
-    return images.ensure(config.recipe, cache=config.cache).kernel(config.kernel)["release"]
+    return flavours.for_guest(images.ensure(config.recipe, cache=config.cache),
+                              config.kernel, config.flavour, cache=config.cache)["release"]
 
 
 def guest_image(params):

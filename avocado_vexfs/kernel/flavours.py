@@ -1,0 +1,51 @@
+"""The one place that turns a guest's (series, flavour) into the kernel it boots.
+
+The guest, the module builds and the boot test ask here, so they agree on the release:
+"stock" is Debian's cloud kernel from the image; any other name is a fragment in
+guest-os/kernels/ built by ``kernel.build``.
+"""
+import os
+
+from avocado_vexfs.errors import ConfigError
+from avocado_vexfs.kernel import build
+
+STOCK = "stock"
+
+
+def names():
+    """The flavours a cfg may name: stock plus every guest-os/kernels/<name>.config."""
+    return (STOCK, *sorted(n[:-len(".config")] for n in os.listdir(build.FRAGMENTS_DIR)
+                           if n.endswith(".config")))
+
+
+def for_guest(image, series, flavour=STOCK, cache=None):
+    """The kernel entry (release, vmlinuz, initramfs, config) a guest boots.
+
+    A built flavour is built here when missing: before any guest boots, like the image
+    and the module builds.
+    """
+    stock = image.kernel(series)
+    if flavour in (None, "", STOCK):
+        return stock
+    if flavour not in names():
+        raise ConfigError(f"guest_kernel_flavour = {flavour!r}: expected one of "
+                          f"{', '.join(names())}")
+    entry = build.ensure(series, flavour,
+                         base_config=os.path.join(image.directory, stock["config"]),
+                         busybox=os.path.join(image.directory, "busybox"), cache=cache)
+    entry["cmdline"] = cmdline(flavour)
+    return entry
+
+
+def cmdline(flavour):
+    """What a flavour adds to the kernel command line (guest-os/kernels/<name>.cmdline).
+
+    Read at boot, not built in: kmemleak.verbose=1 puts each leak report on the
+    console, where the classifier titles it like any other crash.
+    """
+    path = os.path.join(build.FRAGMENTS_DIR, f"{flavour}.cmdline")
+    if not os.path.isfile(path):
+        return ""
+    with open(path, encoding="utf-8") as text:
+        return " ".join(line.strip() for line in text
+                        if line.strip() and not line.startswith("#"))
