@@ -39,12 +39,18 @@ DEFAULT_GUEST = "linux_6_12"
 CLEAN = ("PASS", "WARN", "CANCEL", "SKIP")
 
 
-def suite_configs(guest, extra_params, only, fstests_src="", fstests_group="quick"):
-    """(name, config) of each suite: level 2 whole, level 3 with quick = yes, then the
-    fstests group on each filesystem (when FSTESTS_SRC is given)."""
+def suite_configs(guest, extra_params, only, fstests_src="", fstests_group="quick",
+                  debug_kernel=True):
+    """(name, config) of each suite: level 2 whole, level 3 with quick = yes, level 2
+    again on the debug kernel (KASAN, lockdep, kmemleak, UBSAN: the bugs a stock kernel
+    does not show), then the fstests group on each filesystem (when FSTESTS_SRC is
+    given)."""
     suites = []
-    levels = [(level, os.path.join(REPO, "cfg", f"{level}.cfg"), params)
-              for level, params in (("level2", []), ("level3", ["quick=yes"]))]
+    runs = [("level2", "level2", []), ("level3", "level3", ["quick=yes"])]
+    if debug_kernel:
+        runs.append(("level2-debug", "level2", ["guest_kernel_flavour=debug"]))
+    levels = [(name, os.path.join(REPO, "cfg", f"{level}.cfg"), params)
+              for name, level, params in runs]
     if fstests_src:
         extra_params = [*extra_params, f"fstests_src={fstests_src}"]
         for fs_name in ("ext4", "vexfs"):
@@ -103,6 +109,9 @@ def main(argv=None):
                         help="FSTESTS_SRC for the fstests suites (default: environment)")
     parser.add_argument("--fstests-group", default="quick",
                         help="fstests group run on ext4 and VexFS (default quick)")
+    parser.add_argument("--no-debug-kernel", action="store_true",
+                        help="leave out level 2 on the debug kernel (its first build "
+                             "takes about 40 minutes)")
     parser.add_argument("--results-dir", default=None,
                         help="where the job directory goes (default: Avocado's setting)")
     args = parser.parse_args(argv)
@@ -116,7 +125,8 @@ def main(argv=None):
         configs = suite_configs(args.guest, args.extra_params, args.only,
                                 fstests_src=fstests_source.source_from(
                                     {"fstests_src": args.fstests_src}),
-                                fstests_group=args.fstests_group)
+                                fstests_group=args.fstests_group,
+                                debug_kernel=not args.no_debug_kernel)
     except VexfsError as err:
         print(f"nightly: error: {err}", file=sys.stderr)
         return 2

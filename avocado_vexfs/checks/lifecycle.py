@@ -112,6 +112,10 @@ class Cycler:
             where = f"cycle {number}/{count}"
             self.insmod(where, args)
             self.rmmod(where)
+        # after unload, what the module kept only in its own globals is unreferenced:
+        # a leak there is a leak of the module
+        if self.guest.kmemleak_scan(f"kmemleak scan after {count} rmmod"):
+            self.check_clean("kmemleak scan after rmmod")
 
     def refuse_busy_rmmod(self, hold, release, where="busy"):
         """With the module held by ``hold`` (a shell command), rmmod must fail.

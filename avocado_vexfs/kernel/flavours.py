@@ -7,7 +7,7 @@ guest-os/kernels/ built by ``kernel.build``.
 import os
 
 from avocado_vexfs.errors import ConfigError
-from avocado_vexfs.kernel import build
+from avocado_vexfs.kernel import build, features
 
 STOCK = "stock"
 
@@ -19,14 +19,14 @@ def names():
 
 
 def for_guest(image, series, flavour=STOCK, cache=None):
-    """The kernel entry (release, vmlinuz, initramfs, config) a guest boots.
+    """The kernel entry (release, vmlinuz, initramfs, config, features) a guest boots.
 
     A built flavour is built here when missing: before any guest boots, like the image
     and the module builds.
     """
     stock = image.kernel(series)
     if flavour in (None, "", STOCK):
-        return stock
+        return _with_features(stock, os.path.join(image.directory, stock["config"]))
     if flavour not in names():
         raise ConfigError(f"guest_kernel_flavour = {flavour!r}: expected one of "
                           f"{', '.join(names())}")
@@ -34,6 +34,12 @@ def for_guest(image, series, flavour=STOCK, cache=None):
                          base_config=os.path.join(image.directory, stock["config"]),
                          busybox=os.path.join(image.directory, "busybox"), cache=cache)
     entry["cmdline"] = cmdline(flavour)
+    return _with_features(entry, entry["config"])
+
+
+def _with_features(entry, config_path):
+    with open(config_path, encoding="utf-8") as config_text:
+        entry["features"] = features.of_config(config_text.read())
     return entry
 
 

@@ -386,6 +386,20 @@ class Guest:
         """Write a step marker into the kernel log, so crash reports can name the step."""
         self.cmd(f"echo '{STEP_PREFIX}{step}' > /dev/kmsg")
 
+    def kmemleak_scan(self, step="kmemleak scan"):
+        """Ask kmemleak to scan now, on a kernel that has it; False when it has not.
+
+        The debug flavour boots with kmemleak.verbose=1, so every new leak is printed
+        on the console and titled there ("memory leak in f") like any crash. kmemleak
+        reports only objects older than 5 s, by its design: a leak made in the last
+        seconds is found by the next scan.
+        """
+        if "kmemleak" not in self.kernel.get("features", ()):
+            return False
+        self.mark_step(step)
+        self.cmd("echo scan > /sys/kernel/debug/kmemleak", timeout=600)
+        return True
+
     @staticmethod
     def session_lost(err):
         """True when a GuestError means the shell stopped answering (not a bad status)."""

@@ -124,7 +124,9 @@ def _judged(test, params, guest, opts, slot, setup):
         except Exception as err:
             _crash_wins(guest, params, err)
             raise
-        crash = console_verdict.first_crash(guest.settled_console_text() if slot else
+        # a debug kernel's last word on the test: what leaked (titled on the console)
+        scanned = guest.kmemleak_scan("kmemleak scan at the end of the test")
+        crash = console_verdict.first_crash(guest.settled_console_text() if slot or scanned else
                                             guest.console_text(), params,
                                             expected_reboots=guest.reboots)
         if crash:

@@ -26,6 +26,10 @@ def test_nightly_runs_level2_whole_and_level3_quick_on_the_default_guest():
     assert suites["level2"]["vt.only_filter"] == "linux_6_12"
     if os.path.isfile(os.path.join(REPO, "cfg", "level3.cfg")):
         assert "quick=yes" in suites["level3"]["vt.extra_params"]
+    assert suites["level2-debug"]["vt.config"].endswith("cfg/level2.cfg")
+    assert "guest_kernel_flavour=debug" in suites["level2-debug"]["vt.extra_params"]
+    assert "level2-debug" not in dict(nightly.suite_configs("linux_6_12", [], "",
+                                                            debug_kernel=False))
 
 
 def _job(tmp_path, tests):
@@ -116,7 +120,8 @@ def test_fstests_suites_run_the_group_on_both_filesystems():
                                         "fstests-63a2972.tar.xz"))
     suites = dict(nightly.suite_configs("linux_6_12", [], "", fstests_src=src,
                                         fstests_group="quick"))
-    assert list(suites) == ["level2", "level3", "fstests-ext4-quick", "fstests-vexfs-quick"]
+    assert list(suites) == ["level2", "level3", "level2-debug", "fstests-ext4-quick",
+                           "fstests-vexfs-quick"]
     for name in ("fstests-ext4-quick", "fstests-vexfs-quick"):
         with open(suites[name]["vt.config"], encoding="utf-8") as cfg:
             text = cfg.read()

@@ -1,6 +1,7 @@
 """Boot a guest and check it runs the kernel its variant asked for."""
 from virttest import error_context
 
+from avocado_vexfs.kernel import features
 from avocado_vexfs.verdict import checks, known
 from avocado_vexfs.vt.steps import booted_guest
 
@@ -10,7 +11,9 @@ def run(test, params, env):
     """
     1) boot a guest from the cached image (overlay on the read-only base)
     2) check uname -r against the release the variant's kernel package installed
-    3) the console verdict (no oops, BUG, WARNING, panic) is checked on the way out
+    3) check each checker the kernel was built with (KASAN, lockdep, kmemleak, UBSAN,
+       KFENCE) is live in the guest: a debug kernel that lost one would pass everything
+    4) the console verdict (no oops, BUG, WARNING, panic) is checked on the way out
     """
     with booted_guest(test, params) as guest:
         error_context.context("check the guest kernel release", test.log.info)
@@ -19,5 +22,11 @@ def run(test, params, env):
         results = checks.Checks("boot")
         results.add("kernel_release", [] if running == want else [
             f"guest runs kernel {running}, variant {params['guest_kernel']} expects {want}"])
-        test.log.info("boot to shell: %.1fs", guest.boot_seconds)
+        error_context.context("check the kernel's checkers are live", test.log.info)
+        results.add("kernel_features", [
+            f"{name}: built in ({features.FEATURES[name][0]}=y) but not live in the guest"
+            for name in guest.kernel["features"]
+            if guest.status_output(features.probe(name))[0] != 0])
+        test.log.info("boot to shell: %.1fs; kernel checkers: %s", guest.boot_seconds,
+                      " ".join(guest.kernel["features"]) or "none")
     known.report(test, params, results, release=want)
