@@ -46,20 +46,21 @@ def suite_configs(guest, extra_params, only, fstests_src="", fstests_group="quic
     does not show), then the fstests group on each filesystem (when FSTESTS_SRC is
     given)."""
     suites = []
-    runs = [("level2", "level2", []), ("level3", "level3", ["quick=yes"])]
+    runs = [("level2", "level2", [], ""), ("level3", "level3", ["quick=yes"], "")]
     if debug_kernel:
-        runs.append(("level2-debug", "level2", ["guest_kernel_flavour=debug"]))
-    levels = [(name, os.path.join(REPO, "cfg", f"{level}.cfg"), params)
-              for name, level, params in runs]
+        # no benchmarks: they would time the sanitizers, not VexFS
+        runs.append(("level2-debug", "level2", ["guest_kernel_flavour=debug"], "bench"))
+    levels = [(name, os.path.join(REPO, "cfg", f"{level}.cfg"), params, no)
+              for name, level, params, no in runs]
     if fstests_src:
         extra_params = [*extra_params, f"fstests_src={fstests_src}"]
         for fs_name in ("ext4", "vexfs"):
             tests = selection.select(fstests_src, fs_name, fstests_group)
             levels.append((f"fstests-{fs_name}-{fstests_group}",
-                           selection.write(tests, fs_name, fstests_group), []))
+                           selection.write(tests, fs_name, fstests_group), [], ""))
     else:
         LOG.warning("nightly: fstests left out: FSTESTS_SRC is not set")
-    for level, cfg, params in levels:
+    for level, cfg, params, no in levels:
         if not os.path.isfile(cfg):
             LOG.warning("nightly: %s does not exist yet: suite %s skipped", cfg, level)
             continue
@@ -68,6 +69,7 @@ def suite_configs(guest, extra_params, only, fstests_src="", fstests_group="quic
             "vt.config": cfg,
             "vt.only_filter": " ".join(filter(None, [guest, only])),
             "vt.extra_params": params + list(extra_params),
+            **({"vt.no_filter": no} if no else {}),
         }))
     return suites
 

@@ -28,6 +28,7 @@ def test_nightly_runs_level2_whole_and_level3_quick_on_the_default_guest():
         assert "quick=yes" in suites["level3"]["vt.extra_params"]
     assert suites["level2-debug"]["vt.config"].endswith("cfg/level2.cfg")
     assert "guest_kernel_flavour=debug" in suites["level2-debug"]["vt.extra_params"]
+    assert suites["level2-debug"]["vt.no_filter"] == "bench"
     assert "level2-debug" not in dict(nightly.suite_configs("linux_6_12", [], "",
                                                             debug_kernel=False))
 
