@@ -62,7 +62,7 @@ def _fire(guest, word):
     guest.cmd(f"echo {word} > {TRIGGER}", timeout=120)
     if word == "kmemleak":
         time.sleep(6)  # kmemleak reports only objects older than 5 s
-        guest.cmd("echo scan > /sys/kernel/debug/kmemleak", timeout=300)
+        assert guest.kmemleak_scan(f"trigger-{word}")
 
 
 def _crashes_by_step(text):
