@@ -63,7 +63,7 @@ def make(seed_sha256, size, changes, **meta):
 
 def from_case(case):
     """The delta of a ``mutate.Case`` (its image is as large as its seed)."""
-    return make(case.seed_sha256, len(case.data), case.changes, case_id=case.case_id,
+    return make(case.seed_sha256, len(case.seed_data), case.changes, case_id=case.case_id,
                 rng_seed=case.rng_seed, fs=case.fs, seed_path=case.seed_path,
                 mutations=[m.to_dict() for m in case.mutations])
 

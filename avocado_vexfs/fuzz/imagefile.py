@@ -61,8 +61,9 @@ def load(seed, what="seed image"):
     return read_image(seed, what), os.fspath(seed)
 
 
-def write_regular(path, data, what="image"):
-    """Write ``data`` to ``path``, a new or existing regular file; returns the path.
+def write_regular(path, data, patches=(), what="image"):
+    """Write ``data``, with the (offset, bytes) ``patches`` laid over it, to ``path``, a
+    new or existing regular file; returns the path.
 
     Written beside and renamed into place, so a reader never sees half a file (a job
     interrupted keeps the last whole one).
@@ -75,6 +76,9 @@ def write_regular(path, data, what="image"):
     try:
         with os.fdopen(fd, "wb") as out:
             out.write(data)
+            for offset, run in patches:
+                out.seek(offset)
+                out.write(run)
         os.chmod(temp, 0o644)
         os.replace(temp, real)
     except BaseException:

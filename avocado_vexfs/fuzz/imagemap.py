@@ -327,8 +327,9 @@ def _parse_ext4(data):
         if base + desc_size > len(data):
             break
         image.add_struct(desc, base, f"gd[{group}]", GROUP_DESC, limit=desc_size)
-        bitmap, ibitmap, table = (_desc_block(desc, data, base, name, desc_size) for name
-                                  in ("bg_block_bitmap", "bg_inode_bitmap", "bg_inode_table"))
+        bitmap, ibitmap, table = (
+            _desc_block(desc, data, base, name, desc_size)
+            for name in ("bg_block_bitmap", "bg_inode_bitmap", "bg_inode_table"))
         if group == 0:
             image.landmarks.update(bitmap=bitmap, inode_bitmap=ibitmap, inode_table=table)
         image.add_blob(f"gd[{group}].block_bitmap", BLOCK_BITMAP, bitmap * bs,

@@ -111,14 +111,17 @@ class Seed:
 class Case:
     """A mutated image: what was done to which seed, and the result.
 
-    :param changes: (offset, bytes) runs where ``data`` differs from the seed
+    It holds the seed's bytes (shared, not copied) and the changed runs, so a case of a
+    64 MiB seed costs kilobytes until its image is written or asked for.
+
+    :param changes: (offset, bytes) runs where the image differs from the seed
     """
 
     seed_sha256: str
     rng_seed: int
     fs: str
     mutations: List[Mutation]
-    data: bytes = field(repr=False)
+    seed_data: bytes = field(repr=False)
     changes: list = field(default_factory=list, repr=False)
     seed_path: Optional[str] = None
 
@@ -126,9 +129,43 @@ class Case:
     def case_id(self):
         return f"{self.fs}-{self.seed_sha256[:12]}-{self.rng_seed}"
 
+    @property
+    def data(self):
+        """The mutated image's bytes (made anew at each call: a copy of the seed)."""
+        image = bytearray(self.seed_data)
+        for offset, run in self.changes:
+            image[offset:offset + len(run)] = run
+        return bytes(image)
+
     def write(self, path):
         """Write the mutated image to the regular file ``path``."""
-        return imagefile.write_regular(path, self.data)
+        return imagefile.write_regular(path, self.seed_data, self.changes)
+
+
+class _Overlay:
+    """The seed with the changes made so far laid over it, without copying the seed:
+    reads and writes by index or slice, as on a bytearray."""
+
+    def __init__(self, base):
+        self.base = base
+        self.patched = {}
+
+    def __len__(self):
+        return len(self.base)
+
+    def __getitem__(self, index):
+        if isinstance(index, int):
+            return self.patched.get(index, self.base[index])
+        start, stop, _ = index.indices(len(self.base))
+        out = bytearray(self.base[start:stop])
+        for at in range(start, stop) if self.patched else ():
+            if at in self.patched:
+                out[at - start] = self.patched[at]
+        return bytes(out)
+
+    def __setitem__(self, index, data):
+        for at, value in enumerate(data, index.start):
+            self.patched[at] = value
 
 
 def _fs_name(fmt):
@@ -158,16 +195,16 @@ def mutate(seed, fmt=None, rng_seed=0, count=None, strategies=None, fields=None,
     if unknown or not strategies:
         raise ConfigError(f"fuzz strategies {sorted(unknown) or 'none'}: expected some "
                           f"of {', '.join(STRATEGIES)}")
-    mutator = _Mutator(rng, seed.map, bytearray(seed.data), keep_magic, fields)
+    mutator = _Mutator(rng, seed.map, _Overlay(seed.data), keep_magic, fields)
     wanted = count if count is not None else rng.choice(COUNTS)
     weights = [STRATEGY_WEIGHTS[name] for name in strategies]
     for _ in range(wanted):
         mutator.one(rng.choices(strategies, weights)[0])
     if fix_checksums:
         mutator.fix_checksums()
-    data = bytes(mutator.buf)
-    case = Case(seed.sha256, rng_seed, seed.fs, mutator.done, data,
-                delta.diff(seed.data, data, [(m.offset, len(m.new)) for m in mutator.done]),
+    changes = delta.diff(seed.data, mutator.buf,
+                         [(m.offset, len(m.new)) for m in mutator.done])
+    case = Case(seed.sha256, rng_seed, seed.fs, mutator.done, seed.data, changes,
                 seed.path)
     LOG.debug("case %s: %s", case.case_id,
               "; ".join(f"{m.strategy} {m.field or m.offset}" for m in case.mutations))
@@ -183,7 +220,7 @@ def _field_patterns(fields):
 
 
 class _Mutator:
-    """The strategies, sharing one generator, one map and one buffer."""
+    """The strategies, sharing one generator, one map and one image overlay."""
 
     def __init__(self, rng, image, buf, keep_magic, fields):
         self.rng = rng

@@ -76,7 +76,8 @@ def test_a_broken_delta_file_is_one_line(tmp_path, content, message):
     (b"aaaaaaaa", b"aaaaaaaa", None, []),
     (b"aaaaaaaa", b"abaaaaab", None, [(1, b"baaaaab")]),  # 5 equal bytes merged
     (b"a" * 40, b"b" + b"a" * 38 + b"b", None, [(0, b"b"), (39, b"b")]),
-    (b"a" * 40, b"b" + b"a" * 38 + b"b", [(30, 10), (0, 4), (2, 2)], [(0, b"b"), (39, b"b")]),
+    (b"a" * 40, b"b" + b"a" * 38 + b"b", [(30, 10), (0, 4), (2, 2)],
+     [(0, b"b"), (39, b"b")]),
 ])
 def test_diff_runs(seed, image, spans, runs):
     assert delta.diff(seed, image, spans) == runs

@@ -14,7 +14,8 @@ import pytest
 
 from avocado_vexfs.errors import ConfigError
 from avocado_vexfs.fuzz import crc32c, imagemap, layout
-from fuzzseeds import MKFS_SOURCE, VEXFS_TREE, ext4_seed, mkfs_vexfs, vexfs_seed  # noqa: F401
+from fuzzseeds import MKFS_SOURCE, VEXFS_TREE
+from fuzzseeds import ext4_seed, mkfs_vexfs, vexfs_seed  # noqa: F401
 
 VEXFS_STRUCTS = (("vexfs_super_block", layout.VEXFS_SUPERBLOCK),
                  ("vexfs_inode", layout.VEXFS_INODE),
