@@ -58,7 +58,7 @@ def load(seed, what="seed image"):
     """(bytes, path or None) of ``seed``: bytes as they are, or a regular file's path."""
     if isinstance(seed, (bytes, bytearray, memoryview)):
         return bytes(seed), None
-    return read_image(seed, what), os.fspath(seed)
+    return read_image(seed, what), os.path.abspath(os.fspath(seed))
 
 
 def write_regular(path, data, patches=(), what="image"):
