@@ -200,10 +200,15 @@ def mutate(seed, fmt=None, rng_seed=0, count=None, strategies=None, fields=None,
     weights = [STRATEGY_WEIGHTS[name] for name in strategies]
     for _ in range(wanted):
         mutator.one(rng.choices(strategies, weights)[0])
+    # A later mutation can put back what an earlier one changed; a case equal to its
+    # seed would waste a guest run, so mutate on until something differs.
+    for _ in range(TRIES):
+        if mutator.changes():
+            break
+        mutator.one(rng.choices(strategies, weights)[0])
     if fix_checksums:
         mutator.fix_checksums()
-    changes = delta.diff(seed.data, mutator.buf,
-                         [(m.offset, len(m.new)) for m in mutator.done])
+    changes = mutator.changes()
     case = Case(seed.sha256, rng_seed, seed.fs, mutator.done, seed.data, changes,
                 seed.path)
     LOG.debug("case %s: %s", case.case_id,
@@ -234,6 +239,11 @@ class _Mutator:
         if not self.targets:
             raise ConfigError(f"fuzz fields {list(fields or [])} match no field of the "
                               f"{image.fs} seed")
+
+    def changes(self):
+        """The (offset, bytes) runs where the image now differs from the seed."""
+        return delta.diff(self.buf.base, self.buf,
+                          [(m.offset, len(m.new)) for m in self.done])
 
     def one(self, strategy):
         """Apply one mutation of ``strategy``; a few tries to find one that changes
