@@ -80,6 +80,21 @@ fstests: image
 	$(DEBUG_ENV) $(AVOCADO) run --vt-config $$cfg $(VT_ARGS) \
 		--max-parallel-tasks $(or $(PARALLEL),2)
 
+# Mount-path fuzzing (issue 18): mutated images mounted and walked in guests for MINUTES
+# (default 5) per filesystem; both ext4 (the control) and VexFS unless FS= narrows it.
+# Findings: <logdir>/fuzz/findings/<title>/, each re-run by avocado-vexfs fuzz-repro <dir>.
+MINUTES ?=
+FUZZ_FILTER = fuzz $(if $(filter command line environment,$(origin FS)),$(FS))
+.PHONY: fuzz
+fuzz: image
+	@$(AVX) check-make-vars $(MAKE_VARS) "FS=$(FS)" "MINUTES=$(MINUTES)"
+	$(DEBUG_ENV) $(AVOCADO) run --vt-config cfg/level3.cfg --vt-only-filter "$(FUZZ_FILTER)" \
+		$(if $(VEXFS_SRC),--vt-extra-params vexfs_src=$(VEXFS_SRC)) \
+		$(if $(VEXFS_PATCHES),--vt-extra-params vexfs_patches=$(VEXFS_PATCHES)) \
+		$(if $(KERNEL),--vt-extra-params guest_kernel_flavour=$(KERNEL)) \
+		$(if $(MINUTES),--vt-extra-params fuzz_minutes=$(MINUTES)) $(VT_EXTRA) \
+		--max-parallel-tasks $(or $(PARALLEL),2)
+
 unit: setup
 	$(BIN)/pytest -q tests/unit
 

@@ -189,6 +189,15 @@ _KEYS = [
     _k("functional_dir_entries", "int", 1000, "entries of the many_entries check", low=1),
     _k("functional_leak_files", "int", 20, "files of the leaks check", low=1),
     _k("functional_leak_file_kb", "int", 40, "file size of the leaks check in KiB", low=1),
+    # mount-path fuzzing
+    _k("fuzz_minutes", "float", 5, "time budget of a fuzz run in minutes", low=0,
+       low_open=True),
+    _k("fuzz_case_timeout", "int", 20, "seconds a case's walk may take in the guest",
+       low=5),
+    _k("fuzz_rng_seed", "int", 0, "first case's random seed (case N uses seed + N)",
+       low=0),
+    _k("fuzz_replay", "path", "", "a finding directory: re-run its case in a fresh guest",
+       empty=True),
     # module lifecycle
     _k("lifecycle_cycles", "int", 10, "insmod/rmmod cycles", low=1),
     _k("lifecycle_module", "choice", "fs", "module cycled: our fixture or the fs's",

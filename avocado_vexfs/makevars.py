@@ -71,6 +71,11 @@ def _kernel(value):
         raise ValueError(f"expected a guest kernel flavour: {', '.join(flavours.names())}")
 
 
+def _minutes(value):
+    if not re.fullmatch(r"\d+(\.\d+)?", value) or float(value) <= 0:
+        raise ValueError("expected a number of minutes > 0")
+
+
 def _level(value):
     if not os.path.isfile(os.path.join(REPO, "cfg", f"{value}.cfg")):
         raise ValueError("expected a cfg/<name>.cfg such as level2 or level3")
@@ -79,7 +84,7 @@ def _level(value):
 CHECKS = {"PARALLEL": _parallel, "QUICK": _boolean, "DEBUG": _boolean, "COLD": _boolean,
           "RECIPE": _recipe, "VEXFS_SRC": _source, "VEXFS_PATCHES": _directory,
           "BASELINE_LEVEL": _level, "FSTESTS_SRC": _fstests_source, "FS": _filesystem,
-          "KERNEL": _kernel}
+          "KERNEL": _kernel, "MINUTES": _minutes}
 
 
 def check(assignments):

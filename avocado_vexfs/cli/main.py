@@ -10,6 +10,7 @@ import sys
 
 from avocado_vexfs import makevars, settings
 from avocado_vexfs.cli import fstests as fstests_commands
+from avocado_vexfs.cli import fuzz as fuzz_commands
 from avocado_vexfs.cli import report as report_commands
 from avocado_vexfs.cli import triage
 from avocado_vexfs.errors import VexfsError
@@ -130,6 +131,7 @@ def build_parser():
     sweep.set_defaults(func=_cmd_sweep)
     report_commands.add_parsers(sub)
     fstests_commands.add_parsers(sub)
+    fuzz_commands.add_parsers(sub)
     triage.add_parsers(sub)
     return parser
 

@@ -87,3 +87,28 @@ def write_regular(path, data, patches=(), what="image"):
         raise
     LOG.debug("wrote %d bytes to %s", len(data), real)
     return real
+
+
+def overwrite(path, data, patches=(), what="attached image"):
+    """Write ``data`` (with ``patches`` laid over it) into the existing regular file
+    ``path`` in place: the same inode, the same size.
+
+    For the disk a running guest has attached: qemu keeps its file open, so a file
+    renamed into place would never be seen. The guest has the filesystem unmounted and
+    its buffers dropped while this writes.
+    """
+    real = check_regular(path, what)
+    if os.path.getsize(real) != len(data):
+        raise ConfigError(f"{what} {path} is {os.path.getsize(real)} bytes: the case image "
+                          f"is {len(data)} bytes; expected equal sizes")
+    fd = os.open(real, os.O_WRONLY | os.O_NOFOLLOW | os.O_NOCTTY)
+    with os.fdopen(fd, "wb") as out:
+        if not stat.S_ISREG(os.fstat(out.fileno()).st_mode):
+            raise ConfigError(f"{what} {path} is not a regular file")
+        out.write(data)
+        for offset, run in patches:
+            out.seek(offset)
+            out.write(run)
+        out.flush()
+        os.fsync(out.fileno())
+    return real

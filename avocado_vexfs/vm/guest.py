@@ -136,6 +136,7 @@ class Guest:
         self.session = None
         self.console_log = None
         self.scratch = []
+        self.scratch_files = []  # their backing files on the host (the fuzzer writes one)
         self.extra = {}  # extra disk name -> guest device
         self.console_start = 0  # bytes of console.log before this test (a pooled guest)
         self.taint_baseline = None  # /proc/sys/kernel/tainted after a pooled guest's setup
@@ -174,6 +175,7 @@ class Guest:
                 target = "vd" + chr(ord("b") + index)
                 disks.append({"path": path, "format": "raw", "target": target})
                 self.scratch.append(f"/dev/{target}")
+                self.scratch_files.append(path)
             for index, (extra_name, base) in enumerate(self.config.extra_disks):
                 target = "vd" + chr(ord("b") + len(self.scratch) + index)
                 path = images.create_overlay(base, os.path.join(self.workdir,

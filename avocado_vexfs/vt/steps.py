@@ -69,6 +69,20 @@ def booted_guest(test, params, pool=None, pool_key="", setup=None, extra_disks=(
         yield from _judged(test, params, guest, opts, slot, setup if fresh else None)
 
 
+def started_guest(test, params, name_hint, logdir):
+    """A started guest of the variant's config, not judged: for loops such as the fuzzer
+    that judge each case themselves and retire guests as they go. The caller cleans up."""
+    opts = infra.options()
+    config = infra.apply_settings(GuestConfig.from_params(params, name_hint=name_hint),
+                                  opts)
+
+    def make_guest():
+        made = Guest(config, logdir=logdir)
+        made.autodestroy = True
+        return made
+    return infra.start_with_retries(test, make_guest, opts)
+
+
 def _config_key(config):
     """What makes two guests interchangeable for a pool: the whole guest config."""
     return json.dumps({k: v for k, v in sorted(vars(config).items()) if k != "name_hint"},
