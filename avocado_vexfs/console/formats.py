@@ -84,30 +84,85 @@ def _re(pattern: str) -> Pattern:
     return re.compile(pattern.replace("{FUNC}", FUNC))
 
 
-# Frames that are never the culprit: the reporting machinery itself, the
-# exception and interrupt entry code, syscall entry, and the tiny helpers a
-# report is raised from. Full match on the frame name without its .suffix.
-COMMON_SKIP: Tuple[str, ...] = (
+# Frames that are never the culprit, by what they are. Each list is a tuple
+# of regexes matched in full against a frame name without its .suffix; the
+# skip list of a format is COMMON_SKIP plus its own ``skip``.
+
+# The reporting machinery, and the exception, interrupt and syscall entry
+# code a report is raised through.
+REPORT_SKIP: Tuple[str, ...] = (
     r"__pfx_.*",
-    r"dump_stack(_lvl)?",
-    r"show_stack|show_regs|show_trace_log_lvl|__show_regs",
-    r"__warn|__warn_printk|warn_slowpath.*|report_bug|handle_bug|fixup_bug",
-    r"die|die_addr|__die|__die_body|oops_end|do_trap|do_error_trap|do_int3.*",
+    r"dump_stack(_lvl)?|show_stack|show_regs.*|__show_regs|show_trace_log_lvl|dump_backtrace",
+    r"__warn|__warn_printk|warn_slowpath.*|report_bug|handle_bug|fixup_bug|warn_alloc",
+    r"die|die_addr|__die|__die_body|oops_end|do_trap|do_error_trap|do_int3.*|do_invalid_op|invalid_op",
     r"handle_invalid_op|exc_.*|asm_exc_.*|asm_sysvec_.*|sysvec_.*|__sysvec_.*",
     r"page_fault_oops|kernelmode_fixup_or_oops|no_context|__bad_area.*|bad_area.*",
     r"do_user_addr_fault|do_kern_addr_fault|spurious_kernel_fault|fixup_exception",
     r"irq_exit_rcu|__irq_exit_rcu|handle_softirqs|__do_softirq|do_softirq.*",
-    r"do_syscall_64|do_syscall_.*|entry_SYSCALL.*|x64_sys_call|__x64_sys_.*|__ia32_sys_.*",
+    r"do_syscall_64|do_syscall_.*|entry_SYSCALL.*|x64_sys_call",
     r"ret_from_fork.*|kthread",
     r"panic|vpanic|nmi_panic|check_panic_on_warn",
-    r"print_report|kasan_.*|__kasan_.*|__asan_.*|check_memory_region.*",
-    r"__ubsan_.*|ubsan_.*",
-    r"kfence_.*|__kfence_.*",
-    r"__list_add_valid.*|__list_del_entry_valid.*|list_add.*|list_del.*|__list_del.*",
-    r"refcount_.*|__refcount_.*|kref_.*",
+    r"print_report|print_address_description.*|print_error_description|print_tainted|print_modules",
+    r"print_hex_dump.*|printk|_printk|vprintk.*|_?_?dev_(?:printk|emerg|alert|crit|err|warn|notice|info)",
     r"__stack_chk_fail|__fortify_.*|fortify_panic",
-    r"lockdep_.*|lock_acquire|lock_release|print_.*lock.*|__lock_acquire",
-    r"(?:__)?(?:mem(?:cpy|move|set|cmp|chr)|str(?:n?cpy|scpy|n?len|n?cmp|chr))(?:_\w+)?",
+    r"check_preemption_disabled|debug_smp_processor_id|__this_cpu_preempt_check",
+    r"debug_print_object|debug_object_.*|__debug_object_.*|debug_check_no_obj_freed|__debug_check_no_obj_freed",
+)
+
+# The sanitizers' own frames: their report printers, the checks the compiler
+# inserts (``__asan_load8``, ``__ubsan_handle_*``) and coverage hooks.
+SANITIZER_SKIP: Tuple[str, ...] = (
+    r"_*(?:kasan|kmsan|kcsan|kfence|kmemleak|ubsan)_.*|__(?:asan|hwasan|msan|tsan|sanitizer_cov|kcov)_.*",
+    r"check_memory_region.*|check_slab_allocation|write_comp_data|create_object.*|__create_object",
+    r"instrument_.*",
+)
+
+# Lockdep and the lock primitives: the culprit takes, holds or drops the lock.
+LOCK_SKIP: Tuple[str, ...] = (
+    r"lockdep_.*|__lockdep_.*|lock_acquire.*|lock_release|lock_acquired|lock_contended|__lock_acquire.*",
+    r"__lock_release|lock_is_held.*|lock_set_class|lock_downgrade|lock_sync|debug_locks_off.*",
+    r"mark_lock.*|mark_held_locks|mark_usage|validate_chain|check_prevs?_add|check_noncircular|check_path.*",
+    r"check_irq_usage|check_deadlock|check_flags|__bfs.*|hlock_class|register_lock_class|look_up_lock_class",
+    r"reacquire_held_locks|find_held_lock|debug_check_no_locks_.*|print_.*_bug.*|print_lock.*|print_held_locks.*",
+    r"print_bad_irq_dependency|print_irqtrace_events|print_deadlock_scenario|print_circular_lock_scenario",
+    r"_raw_(?:spin|read|write)_.*|__raw_(?:spin|read|write)_.*|do_raw_(?:spin|read|write)_.*",
+    r"native_queued_spin_lock_slowpath|queued_(?:spin|read|write)_lock.*|__pv_queued_spin_.*",
+    r"(?:__)?mutex_(?:lock|unlock|trylock).*|__mutex_.*|ww_mutex_.*|__ww_mutex_.*|rt_mutex_.*|__rt_mutex_.*",
+    r"down|up|down_(?:read|write|trylock|interruptible|killable|timeout).*|up_(?:read|write)|__down.*|__up_.*",
+    r"rwsem_.*|__rwsem_.*|percpu_(?:down|up)_.*|osq_(?:lock|unlock)|spin_(?:lock|unlock).*",
+)
+
+# Allocation and freeing: a leak or a bad free is the caller's.
+ALLOC_SKIP: Tuple[str, ...] = (
+    r"(?:__)*k[mzc]alloc.*|kmalloc_trace.*|krealloc.*|kv[mzc]alloc.*|__kvmalloc.*|kmalloc_large.*|__do_kmalloc.*",
+    r"(?:__)*kmem_cache_(?:alloc|zalloc|free).*|slab_(?:post_alloc_hook|alloc|free).*|__?slab_alloc.*|__slab_free",
+    r"___slab_alloc|allocate_slab|new_slab|alloc_slab_page|do_slab_free|kfree|kvfree|kfree_sensitive",
+    r"(?:__)?v[mz]alloc.*|__vmalloc.*|vfree|__vfree|kstrn?dup.*|kmemdup.*|k?v?asprintf|kvasprintf.*",
+    r"(?:__)?alloc_pages.*|__get_free_pages|get_zeroed_page.*|__?free_pages.*|pcpu_alloc.*|__alloc_percpu.*",
+    r"mempool_alloc.*|mempool_free",
+)
+
+# Copies to and from user space, and the hardened-usercopy checks in them.
+USERCOPY_SKIP: Tuple[str, ...] = (
+    r"__check_object_size|check_object_size|__check_heap_object|check_heap_object|usercopy_.*",
+    r"_?_?copy_(?:from|to)_user.*|raw_copy_(?:from|to)_user|copy_user_.*|rep_movs_alternative",
+    r"_?copy_(?:page_)?(?:from|to)_iter.*|copy_folio_to_iter|strncpy_from_user|strnlen_user",
+    r"__?(?:get|put)_user.*|(?:get|put)_user|might_fault|__might_fault|__might_sleep|__might_resched",
+)
+
+# Data-structure helpers a report is raised from: lists, trees, reference
+# counts, atomics and the string and memory functions.
+HELPER_SKIP: Tuple[str, ...] = (
+    r"__list_add_valid.*|__list_del_entry_valid.*|list_(?:add|del|move|replace|splice).*|__list_(?:add|del).*",
+    r"hlist_.*|rb_.*|__rb_.*|klist_.*|kobject_.*",
+    r"refcount_.*|__refcount_.*|kref_.*|percpu_ref_.*",
+    r"(?:arch_|raw_)?atomic(?:64|_long)?_(?:dec|inc|read|set|or|xor|and|andnot|add|sub|fetch|xchg|cmpxchg|try).*",
+    r"(?:__)?(?:set|clear|change|test)_bit.*",
+    r"(?:__)?(?:mem(?:cpy|move|set|cmp|chr)|str(?:n?cpy|scpy|n?len|n?cmp|chr|n?str))(?:_\w+)?",
+)
+
+COMMON_SKIP: Tuple[str, ...] = (
+    REPORT_SKIP + SANITIZER_SKIP + LOCK_SKIP + ALLOC_SKIP + USERCOPY_SKIP + HELPER_SKIP
 )
 
 # Blocking machinery a hung task sleeps in; the culprit is the caller.
@@ -115,19 +170,27 @@ HANG_SKIP: Tuple[str, ...] = (
     r"__schedule|schedule|schedule_.*|preempt_schedule.*|io_schedule.*|__cond_resched",
     r"__switch_to.*|context_switch|finish_task_switch.*",
     r".*wait_for_completion.*|__wait_for_common|wait_for_common.*|do_wait_for_common",
-    r"__wait_on_bit.*|out_of_line_wait_on_bit.*|bit_wait.*|folio_wait.*|wait_on_page.*",
-    r"__mutex_lock.*|mutex_lock.*|rwsem_down_.*|down|down_read.*|down_write.*|__down.*",
-    r"rt_mutex_.*|__rt_mutex_.*|percpu_down.*|synchronize_.*|__synchronize_.*",
+    r"__wait_on_bit.*|out_of_line_wait_on_bit.*|bit_wait.*|folio_wait.*|wait_on_page.*|__?folio_lock.*",
+    r"__?lock_page.*|__?filemap_get_folio.*|pagecache_get_page|find_or_create_page|grab_cache_page.*",
+    r"synchronize_.*|__synchronize_.*|__wait_rcu_gp|rcu_barrier|__flush_work.*|flush_work|flush_workqueue",
+    r"__cancel_work.*|cancel_(?:delayed_)?work_sync|kthread_stop",
     r"msleep|usleep_range.*|schedule_hrtimeout.*|prepare_to_wait.*|finish_wait",
 )
 
-# Busy-wait helpers a soft lockup or stall is caught spinning in.
+# Busy-wait helpers a soft lockup or stall is caught spinning in, and the
+# timer interrupt and NMI frames that report the stall.
 SPIN_SKIP: Tuple[str, ...] = (
     r"delay_tsc|delay_halt.*|__const_udelay|__udelay|__delay|udelay|mdelay",
-    r"native_queued_spin_lock_slowpath|queued_.*lock_slowpath|_raw_spin_.*|do_raw_spin_.*",
     r"cpu_relax|rep_nop|ktime_get.*|read_tsc|native_read_tsc|read_hpet|acpi_pm_read.*|clocksource_.*",
     r"watchdog.*|__hrtimer_run_queues|hrtimer_interrupt|tick_.*|update_process_times",
-    r"rcu_.*|print_cpu_stall.*|nmi_.*|arch_trigger_cpumask_backtrace|smp_call_function.*",
+    r"rcu_.*|print_cpu_stall.*|check_cpu_stall|nmi_.*|arch_trigger_cpumask_backtrace|smp_call_function.*",
+    r"dump_cpu_task|sched_show_task|local_apic_timer_interrupt|(?:smp_)?apic_timer_interrupt",
+)
+
+# Syscall wrappers: a frame named __x64_sys_x, __se_sys_x, __do_sys_x, SyS_x
+# or sys_x is titled x, the name the syscall has in every architecture.
+SYSCALL_WRAPPER = re.compile(
+    r"(?:__(?:x64|ia32|arm64|riscv|s390x?)_|__se_|__do_|)(?:compat_)?sys_(?=\w)|(?:compat_)?(?:SyS|SYSC)_(?=\w)"
 )
 
 WARNING_HEADER = r"WARNING: CPU: \d+ PID: \d+ at (?:(?P<src>\S+:\d+) )?(?P<func>{FUNC})\+0x"
@@ -158,7 +221,6 @@ FORMATS: Tuple[Format, ...] = (
         header=_re(r"BUG: KFENCE: invalid free in (?P<func>{FUNC})\+"),
         keyword="BUG",
         frame_from=("header", "stack"),
-        skip=(r"kfree|kmem_cache_free|kvfree|kfree_sensitive|__kmem_cache_free",),
         end=END_KFENCE,
         stack_start=KFENCE_STACK,
     ),
@@ -168,7 +230,6 @@ FORMATS: Tuple[Format, ...] = (
         header=_re(r"BUG: KFENCE: memory corruption in (?P<func>{FUNC})\+"),
         keyword="BUG",
         frame_from=("header", "stack"),
-        skip=(r"kfree|kmem_cache_free|kvfree|__kmem_cache_free",),
         end=END_KFENCE,
         stack_start=KFENCE_STACK,
     ),
@@ -338,7 +399,7 @@ FORMATS: Tuple[Format, ...] = (
         header=re.compile(r"BUG: (?P<what>[A-Za-z][^:!\[\]]*?)(?: at | in |:|!| - |$)"),
         keyword="BUG",
         frame_from=("stack",),
-        skip=HANG_SKIP + (r"__schedule_bug|__might_sleep|__might_resched|might_sleep.*|__cant_sleep.*",),
+        skip=HANG_SKIP + (r"__schedule_bug",),
         end=None,
         needs_stack=False,
     ),

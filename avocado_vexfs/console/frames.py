@@ -155,28 +155,48 @@ def _guilty(rep: OpenReport) -> Tuple[str, str, bool]:
     skip = _skip_re(fmt)
     stack = _stack(rep)
     for source in fmt.frame_from:
-        if source == "header":
-            func = rep.match.groupdict().get("func")
-            found = _HEADER_MODULE.search(rep.body[0])
-            candidates = [(func, found.group("mod") if found else "")] if func else []
-        elif source == "rip":
-            candidates = []
-            for body in rep.body:
-                found = _RIP.match(body)
-                if found:
-                    candidates = [(found.group("func"), found.group("mod") or "")]
-                    break
-        elif source == "stack":
-            candidates = stack
-        elif source == "lock":
-            candidates = [(m.group("func"), "") for m in map(_LOCK_AT.search, rep.body) if m]
-        else:
+        if source not in _SOURCES:
             raise ValueError("unknown frame source %r in format %r" % (source, fmt.type))
+        candidates = _SOURCES[source](rep, stack)
         for func, module in candidates:
             name = _canonical(func)
             if not skip.fullmatch(name):
-                return name, module, bool(stack)
+                return _syscall_name(name), module, bool(stack)
     return "", "", bool(stack)
+
+
+def _header_frame(rep: OpenReport, _stack: List[Tuple[str, str]]) -> List[Tuple[str, str]]:
+    """The function the header line names, if its format captures one."""
+    func = rep.match.groupdict().get("func")
+    if not func:
+        return []
+    found = _HEADER_MODULE.search(rep.body[0])
+    return [(func, found.group("mod") if found else "")]
+
+
+def _first_match(pattern: "re.Pattern", rep: OpenReport) -> List[Tuple[str, str]]:
+    """The frame named by the first line of the report that matches `pattern`."""
+    for body in rep.body:
+        found = pattern.search(body)
+        if found:
+            return [(found.group("func"), found.group("mod") or "")]
+    return []
+
+
+_SOURCES = {
+    "header": _header_frame,
+    "rip": lambda rep, stack: _first_match(_RIP, rep),
+    "lock": lambda rep, stack: [(m.group("func"), "") for m in map(_LOCK_AT.search, rep.body) if m],
+    "stack": lambda rep, stack: stack,
+}
+"""Where a format may find its guilty function (``Format.frame_from``), each
+given the report and its stack (read once by :func:`_stack`)."""
+
+
+def _syscall_name(name: str) -> str:
+    """__x64_sys_write, __se_sys_write, __do_sys_write, SyS_write: write."""
+    wrapper = F.SYSCALL_WRAPPER.match(name)
+    return name[wrapper.end():] if wrapper else name
 
 
 def _stack(rep: OpenReport) -> List[Tuple[str, str]]:

@@ -449,10 +449,124 @@ Call Trace:
 ]
 
 
+SNIPPETS += [
+    ("warning", "WARNING in crashmod_uninit_mutex", "crashmod_uninit_mutex", """
+------------[ cut here ]------------
+DEBUG_LOCKS_WARN_ON(lock->magic != lock)
+WARNING: CPU: 0 PID: 446 at kernel/locking/mutex.c:587 __mutex_lock+0xd0e/0x1450
+Modules linked in: avocado_vexfs_crash(OE)
+RIP: 0010:__mutex_lock+0xd0e/0x1450
+Call Trace:
+ <TASK>
+ ? __warn+0xcc/0x270
+ ? __mutex_lock+0xd0e/0x1450
+ ? report_bug+0x2ad/0x460
+ ? handle_bug+0x5d/0xa0
+ ? exc_invalid_op+0x18/0x50
+ ? asm_exc_invalid_op+0x1a/0x20
+ mutex_lock_nested+0x1b/0x30
+ crashmod_uninit_mutex+0x2d/0x60 [avocado_vexfs_crash]
+ crashmod_trigger_write+0x10e/0x1a0 [avocado_vexfs_crash]
+ </TASK>
+---[ end trace 0000000000000000 ]---
+"""),
+]
+
+
 @pytest.mark.parametrize("kind,title,frame,text", SNIPPETS, ids=[s[0] for s in SNIPPETS])
 def test_format_rows(kind, title, frame, text):
     crashes = parse(stamp(text)).crashes
     assert [(c.type, c.title, c.frame, c.corrupted) for c in crashes] == [(kind, title, frame, False)]
+
+
+# Frames a report is raised through but that are never the culprit, by kind.
+GENERIC_FRAMES = [
+    # objects, lists, reference counts
+    "kobject_put", "__list_add_valid_or_report", "__list_del_entry_valid_or_report", "list_del",
+    "refcount_warn_saturate", "kref_put", "atomic_dec_and_test",
+    # sanitizer report printers, compiler-inserted checks, coverage hooks
+    "kasan_report", "print_address_description", "__asan_load8", "__asan_report_store1_noabort",
+    "____kasan_slab_free", "__ubsan_handle_out_of_bounds", "kmsan_report", "__msan_warning",
+    "__sanitizer_cov_trace_pc", "kcsan_setup_watchpoint", "kfence_report_error",
+    # preemption checks, BUG/WARN traps
+    "check_preemption_disabled", "debug_smp_processor_id", "do_invalid_op", "exc_invalid_op", "handle_bug",
+    # usercopy
+    "__check_object_size", "__check_heap_object", "copy_from_user", "_copy_from_user", "_copy_to_user",
+    "copy_to_user", "__copy_from_user_inatomic", "strncpy_from_user",
+    # lockdep and lock primitives
+    "lock_acquire", "__lock_acquire", "lock_release", "mark_lock", "validate_chain", "print_circular_bug",
+    "_raw_spin_lock", "_raw_spin_lock_irqsave", "do_raw_spin_lock", "mutex_lock_nested", "__mutex_lock",
+    "down_write", "down_read_killable", "up_write", "rwsem_down_write_slowpath",
+    # allocation and freeing
+    "kmemleak_alloc", "__kmalloc_noprof", "__kmalloc_cache_noprof", "kmalloc_trace", "kmalloc_trace_noprof",
+    "kmem_cache_alloc_noprof", "kmem_cache_alloc_lru_noprof", "slab_post_alloc_hook", "kvmalloc_node_noprof",
+    "kzalloc", "kfree", "kmem_cache_free", "kstrdup",
+    # string and memory functions
+    "memcpy_orig", "__memset", "strscpy_pad", "strlen",
+]
+CULPRIT_FRAMES = ["vexfs_sync_fs", "atomic_open", "list_lru_add", "kthread_worker_fn", "update_time",
+                  "strict_strtoul_scaled", "upcall_notify", "downgrade_ref", "vfs_write"]
+
+
+def kernel_bug_with_top_frame(top, culprit="vexfs_sync_fs"):
+    """A BUG() without a RIP line, so that the title comes from the stack."""
+    return stamp("""
+kernel BUG at fs/vexfs/super.c:120!
+Oops: invalid opcode: 0000 [#1] PREEMPT SMP NOPTI
+Call Trace:
+ <TASK>
+ %s+0x10/0x20
+ %s+0x2c/0xa0 [vexfs]
+ iterate_supers+0x7e/0xf0
+ </TASK>
+---[ end trace 0000000000000000 ]---
+""" % (top, culprit))
+
+
+@pytest.mark.parametrize("helper", GENERIC_FRAMES)
+def test_generic_helpers_are_never_guilty(helper):
+    crashes = parse(kernel_bug_with_top_frame(helper)).crashes
+    assert [(c.title, c.frame) for c in crashes] == [("kernel BUG in vexfs_sync_fs", "vexfs_sync_fs")]
+
+
+@pytest.mark.parametrize("culprit", CULPRIT_FRAMES)
+def test_look_alike_names_are_culprits(culprit):
+    crashes = parse(kernel_bug_with_top_frame(culprit, culprit="vexfs_caller")).crashes
+    assert [c.frame for c in crashes] == [culprit]
+
+
+STALL_FRAMES = ["rcu_sched_clock_irq", "rcu_pending", "check_cpu_stall", "print_cpu_stall", "rcu_dump_cpu_stacks",
+                "update_process_times", "tick_nohz_handler", "tick_sched_handle", "__hrtimer_run_queues",
+                "hrtimer_interrupt", "__sysvec_apic_timer_interrupt", "sysvec_apic_timer_interrupt",
+                "nmi_cpu_backtrace", "dump_cpu_task", "native_queued_spin_lock_slowpath"]
+
+
+@pytest.mark.parametrize("helper", STALL_FRAMES)
+def test_stall_interrupt_frames_are_never_guilty(helper):
+    log = stamp("""
+rcu: INFO: rcu_preempt self-detected stall on CPU
+rcu: \t0-....: (21002 ticks this GP) idle=3f4c/1/0x4000000000000000 softirq=5010/5010 fqs=5250
+Call Trace:
+ <IRQ>
+ %s+0x10/0x20
+ </IRQ>
+ <TASK>
+ vexfs_find_free_block+0x40/0x90 [vexfs]
+ vexfs_alloc_block+0x60/0x180 [vexfs]
+ </TASK>
+""" % helper)
+    crashes = parse(log).crashes
+    assert [c.title for c in crashes] == ["INFO: rcu detected stall in vexfs_find_free_block"]
+
+
+@pytest.mark.parametrize("wrapper,name", [
+    ("__x64_sys_fsync", "fsync"), ("__se_sys_fsync", "fsync"), ("__do_sys_fsync", "fsync"),
+    ("SyS_fsync", "fsync"), ("sys_fsync", "fsync"), ("__ia32_compat_sys_ioctl", "ioctl"),
+    ("__arm64_sys_openat", "openat"),
+])
+def test_syscall_wrappers_are_titled_by_the_syscall(wrapper, name):
+    crashes = parse(kernel_bug_with_top_frame("mutex_lock_nested", culprit=wrapper)).crashes
+    assert [(c.title, c.frame) for c in crashes] == [("kernel BUG in %s" % name, name)]
 
 
 def test_panic_on_warn_keeps_the_warning_whole():
