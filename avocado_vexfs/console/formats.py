@@ -46,7 +46,8 @@ class Format:
     :param frame_from: where to look for the guilty function, in order:
         ``"header"`` (group ``func`` of the header), ``"rip"`` (the kernel
         ``RIP:`` line), ``"stack"`` (reliable frames after ``stack_start``),
-        ``"lock"`` (lockdep's ``at: func+0x...`` lines).
+        ``"lock"`` (the first ``at: func+0x...`` of a lockdep report: the
+        lock it is about).
     :param skip: extra regexes (full match on the frame name) of frames that
         are machinery, added to ``COMMON_SKIP``.
     :param end: the line that closes the report; a report cut off before it
@@ -367,11 +368,14 @@ FORMATS: Tuple[Format, ...] = (
         keyword="WARNING:",
         frame_from=("header", "rip", "stack"),
     ),
-    # Lockdep (debug kernels only).
+    # Lockdep (debug kernels only). Each report names the lock it is about
+    # first ("at: func+0x..."), then lists stacks and ends with the current
+    # task's stack; "lock" reads that first "at:", "stack" the last stack.
     Format(
         type="lockdep",
         title="possible deadlock in {func}",
-        header=re.compile(r"WARNING: possible (?:circular locking dependency|recursive locking|irq lock inversion dependency) detected"),
+        header=re.compile(r"WARNING: (?:possible (?:circular locking dependency|recursive locking|irq lock inversion dependency)"
+                          r"|\S+-safe -> \S+-unsafe lock order) detected"),
         keyword="WARNING:",
         frame_from=("lock", "stack"),
         end=None,
@@ -381,18 +385,45 @@ FORMATS: Tuple[Format, ...] = (
         title="inconsistent lock state in {func}",
         header=re.compile(r"WARNING: inconsistent lock state"),
         keyword="WARNING:",
+        frame_from=("stack", "lock"),
+        end=None,
+    ),
+    Format(
+        type="lockdep",
+        title="WARNING: {what} in {func}",
+        header=re.compile(r"WARNING: (?P<what>bad unlock balance|held lock freed|bad contention"
+                          r"|lock held when returning to user space)"),
+        keyword="WARNING:",
+        frame_from=("lock", "stack"),
+        end=None,
+    ),
+    Format(
+        type="lockdep",
+        title="WARNING: still has locks held in {func}",
+        header=re.compile(r"WARNING: \S+/\d+ still has locks held!"),
+        keyword="WARNING:",
         frame_from=("lock", "stack"),
         end=None,
     ),
     Format(
         type="lockdep",
         title="WARNING: {what} in {func}",
-        header=re.compile(r"WARNING: (?P<what>bad unlock balance|held lock freed|lock held when returning to user space|suspicious RCU usage)"),
+        header=re.compile(r"WARNING: (?P<what>suspicious RCU usage|nested lock was not taken)", re.IGNORECASE),
         keyword="WARNING:",
-        frame_from=("lock", "stack"),
+        frame_from=("stack",),
+        skip=(r"rcu_.*|__rcu_.*",),
         end=None,
     ),
-    # Other BUG: lines (scheduling while atomic, bad page state, ...).
+    # Other BUG: lines (scheduling while atomic, sleeping in atomic context, ...).
+    Format(
+        type="bug",
+        title="BUG: {what} in {func}",
+        header=re.compile(r"BUG: (?P<what>(?:spinlock|rwlock) (?:lockup suspected|already unlocked|cpu recursion"
+                          r"|recursion|bad magic|wrong owner|wrong CPU|trylock failure on UP))"),
+        keyword="BUG",
+        frame_from=("stack",),
+        end=None,
+    ),
     Format(
         type="bug",
         title="BUG: {what} in {func}",

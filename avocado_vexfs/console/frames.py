@@ -26,8 +26,15 @@ _FRAME = re.compile(
 _RIP = re.compile(
     r"^RIP: [0-9a-f]{4}:(?P<func>%s)\+0x[0-9a-f]+/0x[0-9a-f]+(?: \[(?P<mod>\w+)\])?" % F.FUNC
 )
+CODE_ADDRESS = re.compile(r"\+0x[0-9a-f]+/0x[0-9a-f]+")
+"""A code address as %pS prints it, in a frame or after "at:"."""
 _HEADER_MODULE = re.compile(r"\+0x[0-9a-f]+/0x[0-9a-f]+ \[(?P<mod>\w+)\]")
-_LOCK_AT = re.compile(r", at: (?:\[<[0-9a-f]+>\] )?(?P<func>%s)\+0x" % F.FUNC)
+_LOCK_AT = re.compile(
+    r"(?:, at: |^\s*\[<[0-9a-f]+>\] )(?:\[<[0-9a-f]+>\] )?(?P<func>%s)\+0x[0-9a-f]+/0x[0-9a-f]+"
+    r"(?: \[(?P<mod>\w+)\])?" % F.FUNC
+)
+"""Where lockdep saw a lock taken or released: "..., at: func+0x..." after a
+lock, or an "[<address>] func+0x..." line of its own after "... at:"."""
 _TAINT = re.compile(r"(?:^|\s)(?:Not tainted|Tainted: (?P<taint>[A-Z](?:[A-Z ]*[A-Z])?))\s+\d+\.\d+")
 _STACK_MARK = re.compile(r"^\s*</?(?:IRQ|NMI|SOFTIRQ|TASK)>\s*$")
 _STACK_STOP = re.compile(
@@ -56,6 +63,7 @@ class OpenReport:
     ended: bool = field(init=False, default=False)
     truncated: bool = field(init=False, default=False)
     stack_seen: bool = field(init=False, default=False)
+    quiet: int = field(init=False, default=0)
     forced_corrupt: bool = field(init=False, default=False)
 
     def __post_init__(self, prelude: Optional[str]) -> None:
@@ -186,7 +194,7 @@ def _first_match(pattern: "re.Pattern", rep: OpenReport) -> List[Tuple[str, str]
 _SOURCES = {
     "header": _header_frame,
     "rip": lambda rep, stack: _first_match(_RIP, rep),
-    "lock": lambda rep, stack: [(m.group("func"), "") for m in map(_LOCK_AT.search, rep.body) if m],
+    "lock": lambda rep, stack: _first_match(_LOCK_AT, rep),
     "stack": lambda rep, stack: stack,
 }
 """Where a format may find its guilty function (``Format.frame_from``), each

@@ -12,7 +12,13 @@ from typing import List, Optional
 
 from avocado_vexfs.console import formats as F
 from avocado_vexfs.console.crash import Crash, Report, guest_crash
-from avocado_vexfs.console.frames import PREFIX, TASK_END, OpenReport, build_crash
+from avocado_vexfs.console.frames import (
+    CODE_ADDRESS,
+    PREFIX,
+    TASK_END,
+    OpenReport,
+    build_crash,
+)
 
 _PREFIX_BYTES = re.compile(rb"(?m)^(?:<\d+>)?\[\s*\d+\.\d+\]")
 _PRELUDE = re.compile(r"-+\[ cut here \]-+\s*$|={20,}\s*$")
@@ -24,9 +30,22 @@ MAX_LONG_LINE = 64 * 1024
 MAX_REPORT_LINES = 1000
 """Lines after which a report that never ended is cut and called corrupted."""
 QUIET_LINES = 40
-"""Lines a report without an end marker may go on before its stack starts."""
+"""Lines without code addresses after which a report that has no end marker
+and has not reached its stack is over (a lockdep report prints stacks and
+held locks for a hundred lines before its own stack)."""
 MAX_CRASHES = 100
 """Crashes kept in full; a flood of WARNINGs beyond this is only counted."""
+
+
+def _track_stack(rep: OpenReport, own: str) -> None:
+    """Note where the report is: before its stack, in it, how long since code."""
+    if rep.fmt.stack_start.search(own):
+        rep.stack_seen = True
+        return
+    if CODE_ADDRESS.search(own):
+        rep.quiet = 0
+        return
+    rep.quiet += 1
 
 
 def _word_start(buf: bytes, at: int) -> bool:
@@ -265,18 +284,12 @@ class Scanner:
             rep.forced_corrupt = True
         self._open = rep
         self._append(rep, text, body)
+        _track_stack(rep, rep.body[-1])
         return True
 
     def _in_report(self, text, body, ctx, stamped, offset, lineno) -> None:
         rep = self._open
-        fmt = rep.fmt
-        belongs = (
-            any(p.match(body) for p in F.CONTINUATIONS)
-            or F.CONSEQUENCE_PANIC.match(body)
-            or any(p.match(body) for p in fmt.absorbs)
-            or (fmt.end is not None and fmt.end.search(body))
-        )
-        if not belongs:
+        if not self._belongs(rep, body):
             other, _ = self._header(body, stamped)
             if other is not None:
                 self._close()
@@ -285,18 +298,33 @@ class Scanner:
             if rep.ctx and rep.ctx.startswith("T") and ctx and ctx.startswith("T") and ctx != rep.ctx:
                 return
         self._append(rep, text, body)
+        self._follow(rep, body)
+
+    @staticmethod
+    def _belongs(rep: OpenReport, body: str) -> bool:
+        """A line that is part of the open report whatever it looks like."""
+        fmt = rep.fmt
+        return bool(
+            any(p.match(body) for p in F.CONTINUATIONS)
+            or F.CONSEQUENCE_PANIC.match(body)
+            or any(p.match(body) for p in fmt.absorbs)
+            or (fmt.end is not None and fmt.end.search(body))
+        )
+
+    def _follow(self, rep: OpenReport, body: str) -> None:
+        """After a line joined the report: is the report over?"""
+        fmt = rep.fmt
         if (fmt.end is not None and fmt.end.search(body)) or F.END_PANIC.match(body):
             rep.ended = True
             self._close(tail=True)
             return
-        if fmt.stack_start.search(body):
-            rep.stack_seen = True
+        _track_stack(rep, rep.body[-1])
         if fmt.end is None:
             if rep.stack_seen and TASK_END.match(body):
                 rep.ended = True
                 self._close(tail=True)
                 return
-            if not rep.stack_seen and len(rep.body) > QUIET_LINES:
+            if not rep.stack_seen and rep.quiet > QUIET_LINES:
                 rep.ended = True
                 self._close()
                 return

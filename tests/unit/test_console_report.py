@@ -470,6 +470,50 @@ Call Trace:
  </TASK>
 ---[ end trace 0000000000000000 ]---
 """),
+    ("lockdep", "WARNING: suspicious RCU usage in vexfs_lookup_rcu", "vexfs_lookup_rcu", """
+=============================
+WARNING: suspicious RCU usage
+6.12.117 #1 Tainted: G           OE
+-----------------------------
+fs/vexfs/namei.c:51 suspicious rcu_dereference_check() usage!
+
+other info that might help us debug this:
+
+rcu_scheduler_active = 2, debug_locks = 1
+no locks held by ls/612.
+
+stack backtrace:
+CPU: 0 UID: 0 PID: 612 Comm: ls Tainted: G           OE      6.12.117 #1
+Call Trace:
+ <TASK>
+ dump_stack_lvl+0x77/0xb0
+ lockdep_rcu_suspicious+0x163/0x1b0
+ vexfs_lookup_rcu+0x8a/0xc0 [vexfs]
+ vexfs_lookup+0x21/0x90 [vexfs]
+ </TASK>
+"""),
+    ("lockdep", "possible deadlock in vexfs_end_io", "vexfs_end_io", """
+=====================================================
+WARNING: SOFTIRQ-safe -> SOFTIRQ-unsafe lock order detected
+6.12.117 #1 Tainted: G           OE
+-----------------------------------------------------
+kworker/0:2/88 [HC0[0]:SC0[0]:HE1:SE1] is trying to acquire:
+ffff88800a1b2c30 (&sbi->alloc_lock){+.+.}-{3:3}, at: vexfs_end_io+0x2c/0x90 [vexfs]
+
+and this task is already holding:
+ffff88800a1b2d08 (&sbi->io_lock){+.-.}-{3:3}, at: vexfs_end_io+0x1a/0x90 [vexfs]
+
+stack backtrace:
+CPU: 0 UID: 0 PID: 88 Comm: kworker/0:2 Tainted: G           OE      6.12.117 #1
+Call Trace:
+ <TASK>
+ dump_stack_lvl+0x77/0xb0
+ __lock_acquire+0x1428/0x2240
+ lock_acquire+0x1b1/0x560
+ _raw_spin_lock+0x2b/0x40
+ vexfs_end_io+0x2c/0x90 [vexfs]
+ </TASK>
+"""),
 ]
 
 
@@ -567,6 +611,13 @@ Call Trace:
 def test_syscall_wrappers_are_titled_by_the_syscall(wrapper, name):
     crashes = parse(kernel_bug_with_top_frame("mutex_lock_nested", culprit=wrapper)).crashes
     assert [(c.title, c.frame) for c in crashes] == [("kernel BUG in %s" % name, name)]
+
+
+def test_lockdep_report_runs_to_its_own_stack():
+    """Lockdep prints chains and held locks for longer than QUIET_LINES before its stack."""
+    crash = crash_of("synthetic-lockdep-circular.log")
+    assert crash.text.split("\n")[-1].endswith("</TASK>")
+    assert "print_circular_bug" in crash.text
 
 
 def test_panic_on_warn_keeps_the_warning_whole():
