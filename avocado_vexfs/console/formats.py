@@ -19,6 +19,9 @@ END_TRACE = re.compile(r"---\[ end trace(?: [0-9a-f]+)? \]---")
 # "Kernel Offset:" comes from the panic notifier after the stack, so it ends one too.
 END_PANIC = re.compile(r"---\[ end Kernel panic - not syncing|Kernel Offset: ")
 END_KFENCE = re.compile(r"={20,}\s*$")
+# UBSAN ends with "end trace" in current kernels (a "cut here" opens it), with
+# a rule of '=' in older ones.
+END_UBSAN = re.compile(END_TRACE.pattern + "|" + END_KFENCE.pattern)
 CALL_TRACE = re.compile(r"Call [Tt]race:")
 KFENCE_STACK = re.compile(r"(Use-after-free|Out-of-bounds|Invalid|Corrupted memory)\b")
 
@@ -195,6 +198,7 @@ SYSCALL_WRAPPER = re.compile(
 )
 
 WARNING_HEADER = r"WARNING: CPU: \d+ PID: \d+ at (?:(?P<src>\S+:\d+) )?(?P<func>{FUNC})\+0x"
+KCSAN_STACK = re.compile(r"bytes by (?:task \d+|interrupt) on cpu \d+:")
 
 FORMATS: Tuple[Format, ...] = (
     # Memory safety reports from KFENCE (Debian kernels have it).
@@ -243,21 +247,76 @@ FORMATS: Tuple[Format, ...] = (
         end=END_KFENCE,
         stack_start=KFENCE_STACK,
     ),
-    # KASAN and UBSAN: not in Debian kernels, but users bring debug kernels.
+    # KASAN, KMSAN, KCSAN and UBSAN: not in Debian kernels, but in the debug
+    # flavour and in kernels users bring. The kind is the sanitizer's word for
+    # it; KASAN's access (Read, Write) comes from the line after the header.
+    Format(
+        type="kasan",
+        title="KASAN: {kind} in {func}",
+        header=_re(r"BUG: KASAN: (?:double-free or )?(?P<kind>double-free|invalid-free) in (?P<func>{FUNC})\+"),
+        keyword="BUG",
+        frame_from=("header", "stack"),
+        end=END_KFENCE,
+    ),
     Format(
         type="kasan",
         title="KASAN: {kind} {access} in {func}",
         header=_re(r"BUG: KASAN: (?P<kind>[a-z\-]+) in (?P<func>{FUNC})\+"),
         keyword="BUG",
         frame_from=("header", "stack"),
-        extra=re.compile(r"(?P<access>Read|Write) of size"),
+        extra=re.compile(r"(?P<access>Read|Write) (?:of size \d+ )?at addr"),
         fallback="KASAN: {kind} in {func}",
         end=END_KFENCE,
+    ),
+    Format(
+        type="kasan",
+        title="KASAN: {kind} in {func}",
+        header=re.compile(r"BUG: KASAN: (?P<kind>[a-z\-]+)"),
+        keyword="BUG",
+        frame_from=("stack",),
+        end=END_KFENCE,
+        corrupted=True,
+    ),
+    Format(
+        type="kmsan",
+        title="KMSAN: {kind} in {func}",
+        header=_re(r"BUG: KMSAN: (?P<kind>[a-z\-]+) in (?P<func>{FUNC})\+"),
+        keyword="BUG",
+        frame_from=("header", "stack"),
+        end=END_KFENCE,
+        stack_start=re.compile(r"BUG: KMSAN: "),
+    ),
+    # KCSAN names both racing functions, without offsets and already sorted.
+    Format(
+        type="kcsan",
+        title="KCSAN: {kind} in {first} / {second}",
+        header=_re(r"BUG: KCSAN: (?P<kind>data-race|assert: race) in (?P<first>{FUNC}) / (?P<second>{FUNC})\s*$"),
+        keyword="BUG",
+        frame_from=("stack",),
+        end=END_KFENCE,
+        stack_start=KCSAN_STACK,
+    ),
+    Format(
+        type="kcsan",
+        title="KCSAN: {kind} in {func}",
+        header=_re(r"BUG: KCSAN: (?P<kind>data-race|assert: race) in (?P<func>{FUNC})\+"),
+        keyword="BUG",
+        frame_from=("header", "stack"),
+        end=END_KFENCE,
+        stack_start=KCSAN_STACK,
     ),
     Format(
         type="ubsan",
         title="UBSAN: {kind} in {func}",
         header=_re(r"UBSAN: (?P<kind>[a-z\-]+) in "),
+        keyword="UBSAN:",
+        frame_from=("stack",),
+        end=END_UBSAN,
+    ),
+    Format(
+        type="ubsan",
+        title="UBSAN: undefined-behaviour in {func}",
+        header=re.compile(r"UBSAN: Undefined behaviour in "),
         keyword="UBSAN:",
         frame_from=("stack",),
         end=None,

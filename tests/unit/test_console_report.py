@@ -470,6 +470,35 @@ Call Trace:
  </TASK>
 ---[ end trace 0000000000000000 ]---
 """),
+    ("kasan", "KASAN: invalid-free in vexfs_evict_inode", "vexfs_evict_inode", """
+==================================================================
+BUG: KASAN: double-free or invalid-free in kfree+0x10e/0x470
+CPU: 1 PID: 702 Comm: rm Tainted: G           OE      5.15.0-kasan #1
+Call Trace:
+ <TASK>
+ dump_stack_lvl+0x5d/0x80
+ print_address_description.constprop.0+0x1f/0x140
+ kasan_report_invalid_free+0x51/0x80
+ ____kasan_slab_free+0x153/0x180
+ kfree+0x10e/0x470
+ vexfs_evict_inode+0x6e/0x130 [vexfs]
+ evict+0x10f/0x2a0
+ </TASK>
+==================================================================
+"""),
+    ("ubsan", "UBSAN: undefined-behaviour in vexfs_hash", "vexfs_hash", """
+================================================================================
+UBSAN: Undefined behaviour in fs/vexfs/dir.c:40:18
+shift exponent 40 is too large for 32-bit type 'unsigned int'
+CPU: 0 PID: 600 Comm: touch Not tainted 4.19.0-ubsan #1
+Call Trace:
+ dump_stack+0x9a/0xeb
+ ubsan_epilogue+0x9/0x7a
+ __ubsan_handle_shift_out_of_bounds+0x1b5/0x20b
+ vexfs_hash+0x5c/0x70 [vexfs]
+ vexfs_add_entry+0x1e2/0x230 [vexfs]
+================================================================================
+"""),
     ("lockdep", "WARNING: suspicious RCU usage in vexfs_lookup_rcu", "vexfs_lookup_rcu", """
 =============================
 WARNING: suspicious RCU usage
@@ -513,6 +542,20 @@ Call Trace:
  _raw_spin_lock+0x2b/0x40
  vexfs_end_io+0x2c/0x90 [vexfs]
  </TASK>
+"""),
+    ("kcsan", "KCSAN: data-race in vexfs_inc_nlink", "vexfs_inc_nlink", """
+==================================================================
+BUG: KCSAN: data-race in vexfs_inc_nlink+0x1c/0x40 [vexfs]
+
+race at unknown origin, with read to 0xffff88800a1b2c30 of 4 bytes by task 612 on cpu 0:
+ vexfs_inc_nlink+0x1c/0x40 [vexfs]
+ vexfs_link+0x5a/0xa0 [vexfs]
+
+value changed: 0x00000002 -> 0x00000003
+
+Reported by Kernel Concurrency Sanitizer on:
+CPU: 0 UID: 0 PID: 612 Comm: ln Not tainted 6.12.117 #1
+==================================================================
 """),
 ]
 
