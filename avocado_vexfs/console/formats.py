@@ -65,6 +65,8 @@ class Format:
     :param stack_start: the line after which stack frames are read.
     :param corrupted: rows that match only the remains of a report.
     :param info: not a crash unless the caller says so (the OOM killer).
+    :param line_prefix: what the kernel's ``pr_fmt`` puts before every line of
+        the report (``"kmemleak: "``); it is dropped before the lines are read.
     """
 
     type: str
@@ -81,6 +83,7 @@ class Format:
     stack_start: Pattern = CALL_TRACE
     corrupted: bool = False
     info: bool = False
+    line_prefix: str = ""
 
 
 def _re(pattern: str) -> Pattern:
@@ -198,6 +201,7 @@ SYSCALL_WRAPPER = re.compile(
 )
 
 WARNING_HEADER = r"WARNING: CPU: \d+ PID: \d+ at (?:(?P<src>\S+:\d+) )?(?P<func>{FUNC})\+0x"
+LEAK_BACKTRACE = re.compile(r"^\s*backtrace(?: \(crc [0-9a-f]+\))?:")
 KCSAN_STACK = re.compile(r"bytes by (?:task \d+|interrupt) on cpu \d+:")
 
 FORMATS: Tuple[Format, ...] = (
@@ -320,6 +324,19 @@ FORMATS: Tuple[Format, ...] = (
         keyword="UBSAN:",
         frame_from=("stack",),
         end=None,
+    ),
+    # kmemleak, from the console (kmemleak.verbose=1 puts "kmemleak: " before
+    # every line) or from /sys/kernel/debug/kmemleak. The report has no end
+    # marker and no </TASK>: it ends with its backtrace.
+    Format(
+        type="memory-leak",
+        title="memory leak in {func}",
+        header=re.compile(r"(?:kmemleak: )?unreferenced object 0x[0-9a-f]+ \(size \d+\):"),
+        keyword="unreferenced object",
+        frame_from=("stack",),
+        end=None,
+        stack_start=LEAK_BACKTRACE,
+        line_prefix="kmemleak: ",
     ),
     # Page faults in kernel mode.
     Format(

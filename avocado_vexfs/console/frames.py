@@ -36,7 +36,7 @@ _LOCK_AT = re.compile(
 """Where lockdep saw a lock taken or released: "..., at: func+0x..." after a
 lock, or an "[<address>] func+0x..." line of its own after "... at:"."""
 _TAINT = re.compile(r"(?:^|\s)(?:Not tainted|Tainted: (?P<taint>[A-Z](?:[A-Z ]*[A-Z])?))\s+\d+\.\d+")
-_STACK_MARK = re.compile(r"^\s*</?(?:IRQ|NMI|SOFTIRQ|TASK)>\s*$")
+STACK_MARK = re.compile(r"^\s*</?(?:IRQ|NMI|SOFTIRQ|TASK)>\s*$")
 _STACK_STOP = re.compile(
     r"^\s*(?:allocated by task|freed by task|kfence-#|Modules linked in|---\[ end|"
     r"CPU: \d+|Hardware name|Call [Tt]race:)"
@@ -63,6 +63,8 @@ class OpenReport:
     ended: bool = field(init=False, default=False)
     truncated: bool = field(init=False, default=False)
     stack_seen: bool = field(init=False, default=False)
+    stack_frames: int = field(init=False, default=0)
+    stack_marked: bool = field(init=False, default=False)
     quiet: int = field(init=False, default=0)
     forced_corrupt: bool = field(init=False, default=False)
 
@@ -207,6 +209,19 @@ def _syscall_name(name: str) -> str:
     return name[wrapper.end():] if wrapper else name
 
 
+def frame_of(body: str) -> Optional[Tuple[str, str, bool]]:
+    """(function, module, questionable) of a stack frame line, or None.
+
+    The scanner uses it too, to tell a report that is still printing its
+    stacks from one that is over.
+    """
+    found = _FRAME.match(body)
+    if found is None:
+        return None
+    questionable = bool(found.groupdict().get("q"))
+    return found.group("func"), found.group("mod") or "", questionable
+
+
 def _stack(rep: OpenReport) -> List[Tuple[str, str]]:
     """Reliable frames of the first stack trace of a report."""
     frames: List[Tuple[str, str]] = []
@@ -216,13 +231,13 @@ def _stack(rep: OpenReport) -> List[Tuple[str, str]]:
         if not started:
             started = bool(rep.fmt.stack_start.search(body))
             continue
-        found = _FRAME.match(body)
+        found = frame_of(body)
         if found:
             seen_any = True
-            if not found.group("q"):
-                frames.append((found.group("func"), found.group("mod") or ""))
+            if not found[2]:
+                frames.append(found[:2])
             continue
-        if _STACK_MARK.match(body):
+        if STACK_MARK.match(body):
             if TASK_END.match(body) and seen_any:
                 break
             continue

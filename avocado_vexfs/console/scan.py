@@ -15,9 +15,11 @@ from avocado_vexfs.console.crash import Crash, Report, guest_crash
 from avocado_vexfs.console.frames import (
     CODE_ADDRESS,
     PREFIX,
+    STACK_MARK,
     TASK_END,
     OpenReport,
     build_crash,
+    frame_of,
 )
 
 _PREFIX_BYTES = re.compile(rb"(?m)^(?:<\d+>)?\[\s*\d+\.\d+\]")
@@ -37,15 +39,42 @@ MAX_CRASHES = 100
 """Crashes kept in full; a flood of WARNINGs beyond this is only counted."""
 
 
+def _own_line(rep: OpenReport, body: str) -> str:
+    """A line of the report without the prefix its format puts on every line."""
+    prefix = rep.fmt.line_prefix
+    return body[len(prefix):] if prefix and body.startswith(prefix) else body
+
+
 def _track_stack(rep: OpenReport, own: str) -> None:
     """Note where the report is: before its stack, in it, how long since code."""
     if rep.fmt.stack_start.search(own):
         rep.stack_seen = True
         return
-    if CODE_ADDRESS.search(own):
+    frame = frame_of(own)
+    if frame or CODE_ADDRESS.search(own):
         rep.quiet = 0
+        if frame and rep.stack_seen:
+            rep.stack_frames += 1
         return
     rep.quiet += 1
+    if rep.stack_seen and STACK_MARK.match(own):
+        rep.stack_marked = True
+
+
+def _bare_stack_over(rep: OpenReport, own: str) -> bool:
+    """The report's stack had no <TASK> marks and this line is not a frame.
+
+    kmemleak's backtraces (and every stack of an old kernel) end without a
+    marker; the first line that is not a frame is the next thing in the log.
+    Only reports without an end marker of their own end this way.
+    """
+    return (
+        rep.fmt.end is None
+        and rep.stack_frames > 0
+        and not rep.stack_marked
+        and frame_of(own) is None
+        and not STACK_MARK.match(own)
+    )
 
 
 def _word_start(buf: bytes, at: int) -> bool:
@@ -289,6 +318,7 @@ class Scanner:
 
     def _in_report(self, text, body, ctx, stamped, offset, lineno) -> None:
         rep = self._open
+        own = _own_line(rep, body)
         if not self._belongs(rep, body):
             other, _ = self._header(body, stamped)
             if other is not None:
@@ -296,6 +326,11 @@ class Scanner:
                 self._try_open(text, body, ctx, stamped, offset, lineno)
                 return
             if rep.ctx and rep.ctx.startswith("T") and ctx and ctx.startswith("T") and ctx != rep.ctx:
+                return
+            if _bare_stack_over(rep, own):
+                rep.ended = True
+                self._close(tail=True)
+                self._handle(text, body, ctx, stamped, offset, lineno)
                 return
         self._append(rep, text, body)
         self._follow(rep, body)
@@ -334,7 +369,7 @@ class Scanner:
 
     def _append(self, rep: OpenReport, text: str, body: str) -> None:
         rep.raw.append(text)
-        rep.body.append(body)
+        rep.body.append(_own_line(rep, body))
 
     def _boot(self, text, offset, lineno) -> None:
         self._close()

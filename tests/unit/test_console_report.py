@@ -656,6 +656,14 @@ def test_syscall_wrappers_are_titled_by_the_syscall(wrapper, name):
     assert [(c.title, c.frame) for c in crashes] == [("kernel BUG in %s" % name, name)]
 
 
+def test_kmemleak_reports_end_with_their_backtrace():
+    _, log = load_case(DATA / "synthetic-kmemleak.log")
+    first, second = parse(log).crashes
+    assert first.text.split("\n")[-1].endswith("entry_SYSCALL_64_after_hwframe+0x76/0x7e")
+    assert "unreferenced object" not in first.text.split("\n", 1)[1]
+    assert "avocado-vexfs: step unload-fixture" not in second.text
+
+
 def test_lockdep_report_runs_to_its_own_stack():
     """Lockdep prints chains and held locks for longer than QUIET_LINES before its stack."""
     crash = crash_of("synthetic-lockdep-circular.log")
