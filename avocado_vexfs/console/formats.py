@@ -47,8 +47,9 @@ class Format:
         Few, short and shared keywords keep that pre-filter fast: ``BUG``
         covers every ``BUG:`` row, ``[#`` every oops counter (``[#1]``).
     :param frame_from: where to look for the guilty function, in order:
-        ``"header"`` (group ``func`` of the header), ``"rip"`` (the kernel
-        ``RIP:`` line), ``"stack"`` (reliable frames after ``stack_start``),
+        ``"header"`` (group ``func`` of the header), ``"rip"`` (where the CPU
+        was: x86's ``RIP:``, arm's ``PC is at``), ``"stack"`` (reliable frames
+        after ``stack_start``),
         ``"lock"`` (the first ``at: func+0x...`` of a lockdep report: the
         lock it is about).
     :param skip: extra regexes (full match on the frame name) of frames that
@@ -194,6 +195,12 @@ SPIN_SKIP: Tuple[str, ...] = (
     r"dump_cpu_task|sched_show_task|local_apic_timer_interrupt|(?:smp_)?apic_timer_interrupt",
 )
 
+# The timer and work-item helpers that check a debug object on behalf of
+# their caller (del_timer_sync on a freed timer, ...).
+ODEBUG_SKIP: Tuple[str, ...] = (
+    r"(?:__)?(?:hr)?timer_.*|__?del_timer.*|(?:__)?(?:init|queue|cancel|flush)_work.*|work_.*",
+)
+
 # Syscall wrappers: a frame named __x64_sys_x, __se_sys_x, __do_sys_x, SyS_x
 # or sys_x is titled x, the name the syscall has in every architecture.
 SYSCALL_WRAPPER = re.compile(
@@ -201,6 +208,8 @@ SYSCALL_WRAPPER = re.compile(
 )
 
 WARNING_HEADER = r"WARNING: CPU: \d+ PID: \d+ at (?:(?P<src>\S+:\d+) )?(?P<func>{FUNC})\+0x"
+# Newer kernels put the location first: "WARNING: fs/foo.c:12 at func+0x1/0x2, CPU#0: comm/1".
+WARNING_HEADER_SRC_FIRST = r"WARNING: (?P<src>\S+:\d+) at (?P<func>{FUNC})\+0x"
 LEAK_BACKTRACE = re.compile(r"^\s*backtrace(?: \(crc [0-9a-f]+\))?:")
 KCSAN_STACK = re.compile(r"bytes by (?:task \d+|interrupt) on cpu \d+:")
 
@@ -364,6 +373,31 @@ FORMATS: Tuple[Format, ...] = (
         header=re.compile(r"(?:Oops: )?general protection fault"),
         keyword="[#",
     ),
+    # 32-bit arm and arm64: the fault line, then "Internal error: ... [#1]".
+    Format(
+        type="unhandled-fault",
+        title="Unhandled fault in {func}",
+        header=re.compile(r"Unhandled fault: "),
+        keyword="Unhandled fault",
+    ),
+    Format(
+        type="null-ptr-deref",
+        title="BUG: kernel NULL pointer dereference in {func}",
+        header=re.compile(r"Unable to handle kernel NULL pointer dereference"),
+        keyword="Unable to handle kernel",
+    ),
+    Format(
+        type="paging-request",
+        title="BUG: unable to handle kernel {what} in {func}",
+        header=re.compile(r"Unable to handle kernel (?P<what>paging request|access to user memory)"),
+        keyword="Unable to handle kernel",
+    ),
+    Format(
+        type="bug",
+        title="Internal error in {func}",
+        header=re.compile(r"Internal error: .*\[#\d+\]"),
+        keyword="[#",
+    ),
     # Lockups, stalls and hangs.
     Format(
         type="soft-lockup",
@@ -399,7 +433,7 @@ FORMATS: Tuple[Format, ...] = (
         skip=HANG_SKIP,
         end=None,
     ),
-    # Data structure checks (DEBUG_LIST, refcount_t).
+    # Data structure checks (DEBUG_LIST, refcount_t, debug objects, hardened usercopy).
     Format(
         type="list-corruption",
         title="{op} corruption in {func}",
@@ -429,6 +463,33 @@ FORMATS: Tuple[Format, ...] = (
         header=re.compile(r"WARNING: CPU: \d+ PID: \d+ at lib/refcount\.c"),
         keyword="WARNING:",
     ),
+    Format(
+        type="odebug",
+        title="WARNING: ODEBUG bug in {func}",
+        header=re.compile(r"ODEBUG: (?P<what>\w+) "),
+        keyword="ODEBUG:",
+        skip=ODEBUG_SKIP,
+        absorbs=(re.compile(r"WARNING: CPU: \d+ PID: \d+ at lib/debugobjects\.c"),),
+    ),
+    Format(
+        type="odebug",
+        title="WARNING: ODEBUG bug in {func}",
+        header=re.compile(r"WARNING: CPU: \d+ PID: \d+ at lib/debugobjects\.c"),
+        keyword="WARNING:",
+        skip=ODEBUG_SKIP,
+    ),
+    Format(
+        type="usercopy",
+        title="BUG: bad usercopy in {func}",
+        header=re.compile(r"kernel BUG at mm/usercopy\.c"),
+        keyword="BUG",
+    ),
+    Format(
+        type="usercopy",
+        title="WARNING: bad usercopy in {func}",
+        header=re.compile(r"WARNING: CPU: \d+ PID: \d+ at mm/usercopy\.c"),
+        keyword="WARNING:",
+    ),
     # BUG() and WARN().
     Format(
         type="kernel-bug-at",
@@ -441,6 +502,13 @@ FORMATS: Tuple[Format, ...] = (
         type="warning",
         title="WARNING in {func}",
         header=_re(WARNING_HEADER),
+        keyword="WARNING:",
+        frame_from=("header", "rip", "stack"),
+    ),
+    Format(
+        type="warning",
+        title="WARNING in {func}",
+        header=_re(WARNING_HEADER_SRC_FIRST),
         keyword="WARNING:",
         frame_from=("header", "rip", "stack"),
     ),
@@ -502,6 +570,30 @@ FORMATS: Tuple[Format, ...] = (
     ),
     Format(
         type="bug",
+        title="BUG: using {what}() in preemptible code in {func}",
+        header=re.compile(r"BUG: using (?P<what>\w+)\(\) in preemptible"),
+        keyword="BUG",
+        frame_from=("stack",),
+        end=None,
+    ),
+    Format(
+        type="bug",
+        title="BUG: stack guard page was hit in {func}",
+        header=re.compile(r"BUG: (?:\w+ )?stack guard page was hit at"),
+        keyword="BUG",
+        absorbs=(re.compile(r"(?:Oops: )?stack guard page: "),),
+    ),
+    Format(
+        type="bug",
+        title="BUG: {what}",
+        header=re.compile(r"BUG: (?P<what>Bad rss-counter state|non-zero nr_(?:ptes|pmds) on freeing mm|workqueue lockup)"),
+        keyword="BUG",
+        frame_from=(),
+        end=None,
+        needs_stack=False,
+    ),
+    Format(
+        type="bug",
         title="BUG: {what} in {func}",
         header=re.compile(r"BUG: (?P<what>[A-Za-z][^:!\[\]]*?)(?: at | in |:|!| - |$)"),
         keyword="BUG",
@@ -520,8 +612,14 @@ FORMATS: Tuple[Format, ...] = (
     ),
     Format(
         type="bug",
+        title="stack segment fault in {func}",
+        header=re.compile(r"(?:Oops: )?stack segment: "),
+        keyword="[#",
+    ),
+    Format(
+        type="bug",
         title="{what} in {func}",
-        header=re.compile(r"(?:Oops: )?(?P<what>invalid opcode|divide error|stack segment|int3): "),
+        header=re.compile(r"(?:Oops: )?(?P<what>invalid opcode|divide error|int3): "),
         keyword="[#",
     ),
     Format(
@@ -539,6 +637,15 @@ FORMATS: Tuple[Format, ...] = (
         header=re.compile(r"Kernel panic - not syncing: Attempted to kill init!"),
         keyword="Kernel panic",
         frame_from=(),
+        end=END_PANIC,
+        needs_stack=False,
+    ),
+    Format(
+        type="panic",
+        title="kernel panic: stack is corrupted in {func}",
+        header=_re(r"Kernel panic - not syncing: stack-protector: Kernel stack is corrupted in: (?P<func>{FUNC})"),
+        keyword="Kernel panic",
+        frame_from=("header", "stack"),
         end=END_PANIC,
         needs_stack=False,
     ),
@@ -589,6 +696,7 @@ CONTINUATIONS: Tuple[Pattern, ...] = (
     re.compile(r"Oops: (?:Oops: )?[0-9a-f]{4} \[#\d+\]"),
     re.compile(r"(?:Oops: )?invalid opcode: [0-9a-f]{4} \[#\d+\]"),
     re.compile(r"#PF: "),
+    re.compile(r"Internal error: "),
     re.compile(r"NMI backtrace for cpu"),
     re.compile(r"Sending NMI from CPU"),
 )
@@ -625,4 +733,18 @@ def keywords() -> Tuple[str, ...]:
     words = {f.keyword for f in FORMATS if f.keyword}
     words.update(("Kernel panic", STEP_PREFIX.strip(), "Linux version"))
     # A keyword that another keyword contains adds nothing to the pre-filter.
-    return tuple(sorted(w for w in words if not any(o != w and o in w for o in words)))
+    return tuple(sorted(w for w in words if not any(o != w and _covers(o, w) for o in words)))
+
+
+def _covers(short: str, long: str) -> bool:
+    """Every line the pre-filter lets through for `long` it lets through for `short`.
+
+    ``BUG`` covers ``BUG:`` but not ``ODEBUG:``: in the latter it does not
+    start a word, so the pre-filter would pass the line over.
+    """
+    at = long.find(short)
+    while at >= 0:
+        if not short[:1].isalpha() or at == 0 or not long[at - 1].isalpha():
+            return True
+        at = long.find(short, at + 1)
+    return False

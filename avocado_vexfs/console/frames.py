@@ -23,9 +23,14 @@ _FRAME = re.compile(
     r"^\s*(?:\[<[0-9a-f]+>\]\s*)*(?P<q>\? )?(?P<func>%s)\+0x[0-9a-f]+/0x[0-9a-f]+"
     r"(?: \[(?P<mod>\w+)\])?" % F.FUNC
 )
+"""x86 and arm64 frames ("func+0x1d/0x30 [mod]"), with kmemleak's and old
+kernels' "[<address>]" before them."""
+_ARM_FRAME = re.compile(r"^\s*(?P<func>%s)(?: \[(?P<mod>\w+)\])? from %s\+0x" % (F.FUNC, F.FUNC))
+"""32-bit arm's "callee [mod] from caller+0x94/0xd8": the callee is the frame."""
 _RIP = re.compile(
-    r"^RIP: [0-9a-f]{4}:(?P<func>%s)\+0x[0-9a-f]+/0x[0-9a-f]+(?: \[(?P<mod>\w+)\])?" % F.FUNC
+    r"^(?:RIP: [0-9a-f]{4}:|PC is at |pc : )(?P<func>%s)\+0x[0-9a-f]+/0x[0-9a-f]+(?: \[(?P<mod>\w+)\])?" % F.FUNC
 )
+"""Where the CPU was: x86's RIP line, 32-bit arm's "PC is at", arm64's "pc : "."""
 CODE_ADDRESS = re.compile(r"\+0x[0-9a-f]+/0x[0-9a-f]+")
 """A code address as %pS prints it, in a frame or after "at:"."""
 _HEADER_MODULE = re.compile(r"\+0x[0-9a-f]+/0x[0-9a-f]+ \[(?P<mod>\w+)\]")
@@ -36,7 +41,7 @@ _LOCK_AT = re.compile(
 """Where lockdep saw a lock taken or released: "..., at: func+0x..." after a
 lock, or an "[<address>] func+0x..." line of its own after "... at:"."""
 _TAINT = re.compile(r"(?:^|\s)(?:Not tainted|Tainted: (?P<taint>[A-Z](?:[A-Z ]*[A-Z])?))\s+\d+\.\d+")
-STACK_MARK = re.compile(r"^\s*</?(?:IRQ|NMI|SOFTIRQ|TASK)>\s*$")
+STACK_MARK = re.compile(r"^\s*</?(?:IRQ|NMI|SOFTIRQ|TASK|EOI|#[A-Z]{2})>\s*$")
 _STACK_STOP = re.compile(
     r"^\s*(?:allocated by task|freed by task|kfence-#|Modules linked in|---\[ end|"
     r"CPU: \d+|Hardware name|Call [Tt]race:)"
@@ -215,7 +220,7 @@ def frame_of(body: str) -> Optional[Tuple[str, str, bool]]:
     The scanner uses it too, to tell a report that is still printing its
     stacks from one that is over.
     """
-    found = _FRAME.match(body)
+    found = _FRAME.match(body) or _ARM_FRAME.match(body)
     if found is None:
         return None
     questionable = bool(found.groupdict().get("q"))

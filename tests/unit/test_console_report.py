@@ -450,6 +450,27 @@ Call Trace:
 
 
 SNIPPETS += [
+    ("warning", "WARNING in func", "func", """
+WARNING: CPU: 0 PID: 1 at fs/foo.c:12 func+0x1/0x2
+Call Trace:
+ <TASK>
+ func+0x1/0x2
+ do_one_initcall+0x5e/0x2e0
+ </TASK>
+---[ end trace 0000000000000000 ]---
+"""),
+    ("warning", "WARNING in vexfs_put_super", "vexfs_put_super", """
+------------[ cut here ]------------
+WARNING: fs/vexfs/super.c:88 at vexfs_put_super+0x9c/0xe0 [vexfs], CPU#1: umount/700
+Modules linked in: vexfs(OE)
+RIP: 0010:vexfs_put_super+0x9c/0xe0 [vexfs]
+Call Trace:
+ <TASK>
+ generic_shutdown_super+0x7c/0x180
+ kill_block_super+0x1a/0x40
+ </TASK>
+---[ end trace 0000000000000000 ]---
+"""),
     ("warning", "WARNING in crashmod_uninit_mutex", "crashmod_uninit_mutex", """
 ------------[ cut here ]------------
 DEBUG_LOCKS_WARN_ON(lock->magic != lock)
@@ -499,6 +520,18 @@ Call Trace:
  vexfs_add_entry+0x1e2/0x230 [vexfs]
 ================================================================================
 """),
+    ("bug", "stack segment fault in vexfs_read_block", "vexfs_read_block", """
+stack segment: 0000 [#1] SMP NOPTI
+CPU: 0 PID: 650 Comm: cat Tainted: G           OE      5.10.0-28-amd64 #1
+RIP: 0010:vexfs_read_block+0x3c/0x90 [vexfs]
+Call Trace:
+ vexfs_readpage+0x60/0x120 [vexfs]
+ filemap_read_page+0x45/0xf0
+---[ end trace 0000000000000000 ]---
+"""),
+    ("bug", "BUG: Bad rss-counter state", "", """
+BUG: Bad rss-counter state mm:00000000a1b2c3d4 type:MM_FILEPAGES val:-1
+"""),
     ("lockdep", "WARNING: suspicious RCU usage in vexfs_lookup_rcu", "vexfs_lookup_rcu", """
 =============================
 WARNING: suspicious RCU usage
@@ -542,6 +575,54 @@ Call Trace:
  _raw_spin_lock+0x2b/0x40
  vexfs_end_io+0x2c/0x90 [vexfs]
  </TASK>
+"""),
+    ("null-ptr-deref", "BUG: kernel NULL pointer dereference in vexfs_lookup", "vexfs_lookup", """
+Unable to handle kernel NULL pointer dereference at virtual address 0000000000000008
+Mem abort info:
+  ESR = 0x0000000096000006
+Internal error: Oops: 0000000096000006 [#1] PREEMPT SMP
+Modules linked in: vexfs(OE)
+CPU: 1 UID: 0 PID: 612 Comm: ls Tainted: G           OE      6.12.117 #1
+pstate: 60400005 (nZCv daif +PAN -UAO -TCO -DIT -SSBS BTYPE=--)
+pc : vexfs_lookup+0x24/0x90 [vexfs]
+lr : __lookup_slow+0x88/0x130
+Call trace:
+ vexfs_lookup+0x24/0x90 [vexfs]
+ __lookup_slow+0x88/0x130
+ walk_component+0xdc/0x150
+Code: f9400260 b4000080 f9400400 (f9400401)
+---[ end trace 0000000000000000 ]---
+"""),
+    ("panic", "kernel panic: stack is corrupted in vexfs_readdir", "vexfs_readdir", """
+Kernel panic - not syncing: stack-protector: Kernel stack is corrupted in: vexfs_readdir+0x1a2/0x1b0 [vexfs]
+CPU: 0 UID: 0 PID: 612 Comm: ls Tainted: G           OE      6.12.117 #1
+Call Trace:
+ <TASK>
+ dump_stack_lvl+0x5d/0x80
+ panic+0x118/0x2f0
+ __stack_chk_fail+0x14/0x20
+ vexfs_readdir+0x1a2/0x1b0 [vexfs]
+ </TASK>
+Kernel Offset: 0x2b200000 from 0xffffffff81000000
+---[ end Kernel panic - not syncing: stack-protector: Kernel stack is corrupted in: vexfs_readdir+0x1a2/0x1b0 [vexfs] ]---
+"""),
+    ("bug", "BUG: stack guard page was hit in vexfs_recurse_dir", "vexfs_recurse_dir", """
+BUG: TASK stack guard page was hit at 00000000f00ba4c3 (stack is 00000000abcd1234..00000000ef015678)
+Oops: stack guard page: 0000 [#1] PREEMPT SMP NOPTI
+CPU: 0 UID: 0 PID: 612 Comm: ls Tainted: G           OE      6.12.117 #1
+RIP: 0010:vexfs_recurse_dir+0x19/0x50 [vexfs]
+Call Trace:
+ <#DF>
+ ? die+0x36/0x90
+ ? handle_stack_overflow+0x4d/0x60
+ ? exc_double_fault+0x127/0x1a0
+ ? asm_exc_double_fault+0x1f/0x30
+ </#DF>
+ <TASK>
+ vexfs_recurse_dir+0x2e/0x50 [vexfs]
+ vexfs_recurse_dir+0x2e/0x50 [vexfs]
+ </TASK>
+---[ end trace 0000000000000000 ]---
 """),
     ("kcsan", "KCSAN: data-race in vexfs_inc_nlink", "vexfs_inc_nlink", """
 ==================================================================
@@ -654,6 +735,12 @@ Call Trace:
 def test_syscall_wrappers_are_titled_by_the_syscall(wrapper, name):
     crashes = parse(kernel_bug_with_top_frame("mutex_lock_nested", culprit=wrapper)).crashes
     assert [(c.title, c.frame) for c in crashes] == [("kernel BUG in %s" % name, name)]
+
+
+def test_odebug_report_starts_at_its_message():
+    crash = crash_of("synthetic-odebug.log")
+    assert "ODEBUG: free active (active state 0)" in crash.text.split("\n")[1]
+    assert "[ cut here ]" in crash.text.split("\n")[0]
 
 
 def test_kmemleak_reports_end_with_their_backtrace():
