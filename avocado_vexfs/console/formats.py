@@ -703,7 +703,7 @@ CONTINUATIONS: Tuple[Pattern, ...] = (
 CONSEQUENCE_PANIC = re.compile(
     r"Kernel panic - not syncing: (?:Fatal exception(?: in interrupt)?|(?:[\w-]+: )?panic_on_warn set|"
     r"hung_task: blocked tasks|softlockup: hung tasks|[Hh]ard LOCKUP|RCU Stall|"
-    r"Fatal Machine check)"
+    r"Fatal Machine check|Machine halted\.|kasan\.fault=panic(?:_on_write)? set|kmsan\.panic set)"
 )
 
 # Lines that may follow a finished report and still belong to it: the
