@@ -77,6 +77,26 @@ def _bare_stack_over(rep: OpenReport, own: str) -> bool:
     )
 
 
+_ROW_KEYWORDS = tuple(sorted({f.keyword for f in F.FORMATS if f.keyword}))
+
+
+def _keywords_in(body: str) -> frozenset:
+    """The rows' keywords `body` holds as the pre-filter sees them (``BUG``
+    counts in ``BUG:`` but not in ``DEBUG:``), so that a line is matched only
+    against the rows it can open."""
+    return frozenset(w for w in _ROW_KEYWORDS if w in body and _in_word_start(body, w))
+
+
+def _in_word_start(text: str, word: str) -> bool:
+    """`word` occurs in `text` where the pre-filter would find it."""
+    if not word[0].isalpha():
+        return True
+    at = text.find(word)
+    while at > 0 and text[at - 1].isalpha():
+        at = text.find(word, at + 1)
+    return at >= 0
+
+
 def _word_start(buf: bytes, at: int) -> bool:
     """A keyword found at `at` starts a word: ``BUG`` in ``DEBUG`` does not."""
     return at == 0 or not buf[at - 1:at].isalpha()
@@ -290,8 +310,11 @@ class Scanner:
         """The format whose header this line is, with its match."""
         if self._ts_seen and not stamped:
             return None, None
+        present = _keywords_in(body)
+        if not present:
+            return None, None
         for fmt in F.FORMATS:
-            if fmt.keyword in body:
+            if fmt.keyword in present:
                 match = fmt.header.match(body)
                 if match:
                     return fmt, match
