@@ -350,7 +350,7 @@ FORMATS: Tuple[Format, ...] = (
     # Page faults in kernel mode.
     Format(
         type="null-ptr-deref",
-        title="BUG: kernel NULL pointer dereference in {func}",
+        title="BUG: unable to handle kernel NULL pointer dereference in {func}",
         header=re.compile(r"BUG: (?:kernel NULL pointer dereference|unable to handle kernel NULL pointer dereference)"),
         keyword="BUG",
     ),
@@ -382,7 +382,7 @@ FORMATS: Tuple[Format, ...] = (
     ),
     Format(
         type="null-ptr-deref",
-        title="BUG: kernel NULL pointer dereference in {func}",
+        title="BUG: unable to handle kernel NULL pointer dereference in {func}",
         header=re.compile(r"Unable to handle kernel NULL pointer dereference"),
         keyword="Unable to handle kernel",
     ),
@@ -436,8 +436,8 @@ FORMATS: Tuple[Format, ...] = (
     # Data structure checks (DEBUG_LIST, refcount_t, debug objects, hardened usercopy).
     Format(
         type="list-corruption",
-        title="{op} corruption in {func}",
-        header=re.compile(r"(?P<op>list_add|list_del) corruption"),
+        title="BUG: corrupted list in {func}",
+        header=re.compile(r"(?:list_add|list_del) corruption"),
         keyword=" corruption",
         absorbs=(
             re.compile(r"kernel BUG at lib/list_debug\.c"),
@@ -446,7 +446,7 @@ FORMATS: Tuple[Format, ...] = (
     ),
     Format(
         type="list-corruption",
-        title="list corruption in {func}",
+        title="BUG: corrupted list in {func}",
         header=re.compile(r"kernel BUG at lib/list_debug\.c"),
         keyword="BUG",
     ),

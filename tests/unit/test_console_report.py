@@ -229,7 +229,7 @@ def test_crlf_line_endings():
     _, log = load_case(DATA / "synthetic-null-deref.log")
     crashes = parse(log.replace(b"\n", b"\r\n")).crashes
     assert [(c.title, c.frame) for c in crashes] == [
-        ("BUG: kernel NULL pointer dereference in crashmod_null_deref", "crashmod_null_deref")
+        ("BUG: unable to handle kernel NULL pointer dereference in crashmod_null_deref", "crashmod_null_deref")
     ]
 
 
@@ -383,7 +383,7 @@ Call Trace:
  process_one_work+0x177/0x330
  </TASK>
 """),
-    ("null-ptr-deref", "BUG: kernel NULL pointer dereference in vexfs_lookup", "vexfs_lookup", """
+    ("null-ptr-deref", "BUG: unable to handle kernel NULL pointer dereference in vexfs_lookup", "vexfs_lookup", """
 BUG: kernel NULL pointer dereference, address: 0000000000000000
 #PF: supervisor read access in kernel mode
 #PF: error_code(0x0000) - not-present page
@@ -576,7 +576,7 @@ Call Trace:
  vexfs_end_io+0x2c/0x90 [vexfs]
  </TASK>
 """),
-    ("null-ptr-deref", "BUG: kernel NULL pointer dereference in vexfs_lookup", "vexfs_lookup", """
+    ("null-ptr-deref", "BUG: unable to handle kernel NULL pointer dereference in vexfs_lookup", "vexfs_lookup", """
 Unable to handle kernel NULL pointer dereference at virtual address 0000000000000008
 Mem abort info:
   ESR = 0x0000000096000006
@@ -898,7 +898,7 @@ def test_cli_prints_one_json_line_per_file(capsys):
     first, second = rows
     assert first["crashed"] is True
     assert first["type"] == "null-ptr-deref"
-    assert first["title"] == "BUG: kernel NULL pointer dereference in crashmod_null_deref"
+    assert first["title"] == "BUG: unable to handle kernel NULL pointer dereference in crashmod_null_deref"
     assert first["frame"] == "crashmod_null_deref"
     assert first["corrupted"] is False
     assert len(first["crashes"]) == 1 and "text" not in first["crashes"][0]
