@@ -92,6 +92,13 @@ def _re(pattern: str) -> Pattern:
     return re.compile(pattern.replace("{FUNC}", FUNC))
 
 
+def _warning_at(source: str) -> Pattern:
+    """A WARNING raised in `source`, in either order the kernel prints it
+    ("WARNING: CPU: 0 PID: 1 at lib/refcount.c:25 ..." or, in newer kernels,
+    "WARNING: lib/refcount.c:25 at ...")."""
+    return re.compile(r"WARNING: (?:CPU: \d+ PID: \d+ at )?%s:\d+ " % re.escape(source))
+
+
 # Frames that are never the culprit, by what they are. Each list is a tuple
 # of regexes matched in full against a frame name without its .suffix; the
 # skip list of a format is COMMON_SKIP plus its own ``skip``.
@@ -441,7 +448,7 @@ FORMATS: Tuple[Format, ...] = (
         keyword=" corruption",
         absorbs=(
             re.compile(r"kernel BUG at lib/list_debug\.c"),
-            re.compile(r"WARNING: CPU: \d+ PID: \d+ at lib/list_debug\.c"),
+            _warning_at("lib/list_debug.c"),
         ),
     ),
     Format(
@@ -455,12 +462,12 @@ FORMATS: Tuple[Format, ...] = (
         title="WARNING: refcount bug in {func}",
         header=re.compile(r"refcount_t: (?P<what>[a-z ]+)"),
         keyword="refcount_t:",
-        absorbs=(re.compile(r"WARNING: CPU: \d+ PID: \d+ at lib/refcount\.c"),),
+        absorbs=(_warning_at("lib/refcount.c"),),
     ),
     Format(
         type="refcount",
         title="WARNING: refcount bug in {func}",
-        header=re.compile(r"WARNING: CPU: \d+ PID: \d+ at lib/refcount\.c"),
+        header=_warning_at("lib/refcount.c"),
         keyword="WARNING:",
     ),
     Format(
@@ -469,12 +476,12 @@ FORMATS: Tuple[Format, ...] = (
         header=re.compile(r"ODEBUG: (?P<what>\w+) "),
         keyword="ODEBUG:",
         skip=ODEBUG_SKIP,
-        absorbs=(re.compile(r"WARNING: CPU: \d+ PID: \d+ at lib/debugobjects\.c"),),
+        absorbs=(_warning_at("lib/debugobjects.c"),),
     ),
     Format(
         type="odebug",
         title="WARNING: ODEBUG bug in {func}",
-        header=re.compile(r"WARNING: CPU: \d+ PID: \d+ at lib/debugobjects\.c"),
+        header=_warning_at("lib/debugobjects.c"),
         keyword="WARNING:",
         skip=ODEBUG_SKIP,
     ),
@@ -487,7 +494,7 @@ FORMATS: Tuple[Format, ...] = (
     Format(
         type="usercopy",
         title="WARNING: bad usercopy in {func}",
-        header=re.compile(r"WARNING: CPU: \d+ PID: \d+ at mm/usercopy\.c"),
+        header=_warning_at("mm/usercopy.c"),
         keyword="WARNING:",
     ),
     # BUG() and WARN().

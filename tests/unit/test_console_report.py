@@ -471,6 +471,18 @@ Call Trace:
  </TASK>
 ---[ end trace 0000000000000000 ]---
 """),
+    ("refcount", "WARNING: refcount bug in vexfs_put_inode", "vexfs_put_inode", """
+------------[ cut here ]------------
+refcount_t: underflow; use-after-free.
+WARNING: lib/refcount.c:28 at refcount_warn_saturate+0xba/0x110, CPU#0: rm/702
+RIP: 0010:refcount_warn_saturate+0xba/0x110
+Call Trace:
+ <TASK>
+ vexfs_put_inode+0x4e/0x60 [vexfs]
+ evict+0x10f/0x2a0
+ </TASK>
+---[ end trace 0000000000000000 ]---
+"""),
     ("warning", "WARNING in crashmod_uninit_mutex", "crashmod_uninit_mutex", """
 ------------[ cut here ]------------
 DEBUG_LOCKS_WARN_ON(lock->magic != lock)
