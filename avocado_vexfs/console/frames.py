@@ -23,13 +23,25 @@ _FRAME = re.compile(
     r"^\s*(?:\[<[0-9a-f]+>\]\s*)*(?P<q>\? )?(?P<func>%s)\+0x[0-9a-f]+/0x[0-9a-f]+"
     r"(?: \[(?P<mod>\w+)\])?" % F.FUNC
 )
+"""x86 and arm64 frames ("func+0x1d/0x30 [mod]"), with kmemleak's and old
+kernels' "[<address>]" before them."""
+_ARM_FRAME = re.compile(r"^\s*(?P<func>%s)(?: \[(?P<mod>\w+)\])? from %s\+0x" % (F.FUNC, F.FUNC))
+"""32-bit arm's "callee [mod] from caller+0x94/0xd8": the callee is the frame."""
 _RIP = re.compile(
-    r"^RIP: [0-9a-f]{4}:(?P<func>%s)\+0x[0-9a-f]+/0x[0-9a-f]+(?: \[(?P<mod>\w+)\])?" % F.FUNC
+    r"^(?:RIP: [0-9a-f]{4}:|PC is at |pc : )(?P<func>%s)\+0x[0-9a-f]+/0x[0-9a-f]+(?: \[(?P<mod>\w+)\])?" % F.FUNC
 )
+"""Where the CPU was: x86's RIP line, 32-bit arm's "PC is at", arm64's "pc : "."""
+CODE_ADDRESS = re.compile(r"\+0x[0-9a-f]+/0x[0-9a-f]+")
+"""A code address as %pS prints it, in a frame or after "at:"."""
 _HEADER_MODULE = re.compile(r"\+0x[0-9a-f]+/0x[0-9a-f]+ \[(?P<mod>\w+)\]")
-_LOCK_AT = re.compile(r", at: (?:\[<[0-9a-f]+>\] )?(?P<func>%s)\+0x" % F.FUNC)
+_LOCK_AT = re.compile(
+    r"(?:, at: |^\s*\[<[0-9a-f]+>\] )(?:\[<[0-9a-f]+>\] )?(?P<func>%s)\+0x[0-9a-f]+/0x[0-9a-f]+"
+    r"(?: \[(?P<mod>\w+)\])?" % F.FUNC
+)
+"""Where lockdep saw a lock taken or released: "..., at: func+0x..." after a
+lock, or an "[<address>] func+0x..." line of its own after "... at:"."""
 _TAINT = re.compile(r"(?:^|\s)(?:Not tainted|Tainted: (?P<taint>[A-Z](?:[A-Z ]*[A-Z])?))\s+\d+\.\d+")
-_STACK_MARK = re.compile(r"^\s*</?(?:IRQ|NMI|SOFTIRQ|TASK)>\s*$")
+STACK_MARK = re.compile(r"^\s*</?(?:IRQ|NMI|SOFTIRQ|TASK|EOI|#[A-Z]{2})>\s*$")
 _STACK_STOP = re.compile(
     r"^\s*(?:allocated by task|freed by task|kfence-#|Modules linked in|---\[ end|"
     r"CPU: \d+|Hardware name|Call [Tt]race:)"
@@ -56,6 +68,9 @@ class OpenReport:
     ended: bool = field(init=False, default=False)
     truncated: bool = field(init=False, default=False)
     stack_seen: bool = field(init=False, default=False)
+    stack_frames: int = field(init=False, default=0)
+    stack_marked: bool = field(init=False, default=False)
+    quiet: int = field(init=False, default=0)
     forced_corrupt: bool = field(init=False, default=False)
 
     def __post_init__(self, prelude: Optional[str]) -> None:
@@ -155,28 +170,61 @@ def _guilty(rep: OpenReport) -> Tuple[str, str, bool]:
     skip = _skip_re(fmt)
     stack = _stack(rep)
     for source in fmt.frame_from:
-        if source == "header":
-            func = rep.match.groupdict().get("func")
-            found = _HEADER_MODULE.search(rep.body[0])
-            candidates = [(func, found.group("mod") if found else "")] if func else []
-        elif source == "rip":
-            candidates = []
-            for body in rep.body:
-                found = _RIP.match(body)
-                if found:
-                    candidates = [(found.group("func"), found.group("mod") or "")]
-                    break
-        elif source == "stack":
-            candidates = stack
-        elif source == "lock":
-            candidates = [(m.group("func"), "") for m in map(_LOCK_AT.search, rep.body) if m]
-        else:
+        if source not in _SOURCES:
             raise ValueError("unknown frame source %r in format %r" % (source, fmt.type))
+        candidates = _SOURCES[source](rep, stack)
         for func, module in candidates:
             name = _canonical(func)
             if not skip.fullmatch(name):
-                return name, module, bool(stack)
+                return _syscall_name(name), module, bool(stack)
     return "", "", bool(stack)
+
+
+def _header_frame(rep: OpenReport, _stack: List[Tuple[str, str]]) -> List[Tuple[str, str]]:
+    """The function the header line names, if its format captures one."""
+    func = rep.match.groupdict().get("func")
+    if not func:
+        return []
+    found = _HEADER_MODULE.search(rep.body[0])
+    return [(func, found.group("mod") if found else "")]
+
+
+def _first_match(pattern: "re.Pattern", rep: OpenReport) -> List[Tuple[str, str]]:
+    """The frame named by the first line of the report that matches `pattern`."""
+    for body in rep.body:
+        found = pattern.search(body)
+        if found:
+            return [(found.group("func"), found.group("mod") or "")]
+    return []
+
+
+_SOURCES = {
+    "header": _header_frame,
+    "rip": lambda rep, stack: _first_match(_RIP, rep),
+    "lock": lambda rep, stack: _first_match(_LOCK_AT, rep),
+    "stack": lambda rep, stack: stack,
+}
+"""Where a format may find its guilty function (``Format.frame_from``), each
+given the report and its stack (read once by :func:`_stack`)."""
+
+
+def _syscall_name(name: str) -> str:
+    """__x64_sys_write, __se_sys_write, __do_sys_write, SyS_write: write."""
+    wrapper = F.SYSCALL_WRAPPER.match(name)
+    return name[wrapper.end():] if wrapper else name
+
+
+def frame_of(body: str) -> Optional[Tuple[str, str, bool]]:
+    """(function, module, questionable) of a stack frame line, or None.
+
+    The scanner uses it too, to tell a report that is still printing its
+    stacks from one that is over.
+    """
+    found = _FRAME.match(body) or _ARM_FRAME.match(body)
+    if found is None:
+        return None
+    questionable = bool(found.groupdict().get("q"))
+    return found.group("func"), found.group("mod") or "", questionable
 
 
 def _stack(rep: OpenReport) -> List[Tuple[str, str]]:
@@ -188,13 +236,13 @@ def _stack(rep: OpenReport) -> List[Tuple[str, str]]:
         if not started:
             started = bool(rep.fmt.stack_start.search(body))
             continue
-        found = _FRAME.match(body)
+        found = frame_of(body)
         if found:
             seen_any = True
-            if not found.group("q"):
-                frames.append((found.group("func"), found.group("mod") or ""))
+            if not found[2]:
+                frames.append(found[:2])
             continue
-        if _STACK_MARK.match(body):
+        if STACK_MARK.match(body):
             if TASK_END.match(body) and seen_any:
                 break
             continue

@@ -2,9 +2,9 @@
 
 The serial console is the only witness that outlives a dying guest, so this
 is where an oops, a WARNING, a lockup or a hang becomes a verdict such as
-``BUG: kernel NULL pointer dereference in vexfs_write``. The kinds of report
-are data (``formats.FORMATS``); ``scan`` finds them in a log and cuts them
-out, ``frames`` picks the guilty function and the title.
+``BUG: unable to handle kernel NULL pointer dereference in vexfs_write``. The
+kinds of report are data (``formats.FORMATS``); ``scan`` finds them in a log
+and cuts them out, ``frames`` picks the guilty function and the title.
 
 This module is the entry point callers import: ``parse`` for a log held in
 memory, ``parse_file`` for a file of any size, and the types and limits they

@@ -12,7 +12,15 @@ from typing import List, Optional
 
 from avocado_vexfs.console import formats as F
 from avocado_vexfs.console.crash import Crash, Report, guest_crash
-from avocado_vexfs.console.frames import PREFIX, TASK_END, OpenReport, build_crash
+from avocado_vexfs.console.frames import (
+    CODE_ADDRESS,
+    PREFIX,
+    STACK_MARK,
+    TASK_END,
+    OpenReport,
+    build_crash,
+    frame_of,
+)
 
 _PREFIX_BYTES = re.compile(rb"(?m)^(?:<\d+>)?\[\s*\d+\.\d+\]")
 _PRELUDE = re.compile(r"-+\[ cut here \]-+\s*$|={20,}\s*$")
@@ -24,9 +32,69 @@ MAX_LONG_LINE = 64 * 1024
 MAX_REPORT_LINES = 1000
 """Lines after which a report that never ended is cut and called corrupted."""
 QUIET_LINES = 40
-"""Lines a report without an end marker may go on before its stack starts."""
+"""Lines without code addresses after which a report that has no end marker
+and has not reached its stack is over (a lockdep report prints stacks and
+held locks for a hundred lines before its own stack)."""
 MAX_CRASHES = 100
 """Crashes kept in full; a flood of WARNINGs beyond this is only counted."""
+
+
+def _own_line(rep: OpenReport, body: str) -> str:
+    """A line of the report without the prefix its format puts on every line."""
+    prefix = rep.fmt.line_prefix
+    return body[len(prefix):] if prefix and body.startswith(prefix) else body
+
+
+def _track_stack(rep: OpenReport, own: str) -> None:
+    """Note where the report is: before its stack, in it, how long since code."""
+    if rep.fmt.stack_start.search(own):
+        rep.stack_seen = True
+        return
+    frame = frame_of(own)
+    if frame or CODE_ADDRESS.search(own):
+        rep.quiet = 0
+        if frame and rep.stack_seen:
+            rep.stack_frames += 1
+        return
+    rep.quiet += 1
+    if rep.stack_seen and STACK_MARK.match(own):
+        rep.stack_marked = True
+
+
+def _bare_stack_over(rep: OpenReport, own: str) -> bool:
+    """The report's stack had no <TASK> marks and this line is not a frame.
+
+    kmemleak's backtraces (and every stack of an old kernel) end without a
+    marker; the first line that is not a frame is the next thing in the log.
+    Only reports without an end marker of their own end this way.
+    """
+    return (
+        rep.fmt.end is None
+        and rep.stack_frames > 0
+        and not rep.stack_marked
+        and frame_of(own) is None
+        and not STACK_MARK.match(own)
+    )
+
+
+_ROW_KEYWORDS = tuple(sorted({f.keyword for f in F.FORMATS if f.keyword}))
+
+
+def _keywords_in(body: str) -> frozenset:
+    """The rows' keywords `body` holds as the pre-filter sees them (``BUG``
+    counts in ``BUG:`` but not in ``DEBUG:``), so that a line is matched only
+    against the rows it can open."""
+    return frozenset(w for w in _ROW_KEYWORDS if w in body and _in_word_start(body, w))
+
+
+def _in_word_start(text: str, word: str) -> bool:
+    """`word` occurs in `text` where the pre-filter would find it."""
+    if not word[0].isalpha():
+        return True
+    at = text.find(word)
+    while at > 0 and text[at - 1].isalpha():
+        at = text.find(word, at + 1)
+    return at >= 0
 
 
 def _word_start(buf: bytes, at: int) -> bool:
@@ -242,8 +310,11 @@ class Scanner:
         """The format whose header this line is, with its match."""
         if self._ts_seen and not stamped:
             return None, None
+        present = _keywords_in(body)
+        if not present:
+            return None, None
         for fmt in F.FORMATS:
-            if fmt.keyword in body:
+            if fmt.keyword in present:
                 match = fmt.header.match(body)
                 if match:
                     return fmt, match
@@ -265,18 +336,13 @@ class Scanner:
             rep.forced_corrupt = True
         self._open = rep
         self._append(rep, text, body)
+        _track_stack(rep, rep.body[-1])
         return True
 
     def _in_report(self, text, body, ctx, stamped, offset, lineno) -> None:
         rep = self._open
-        fmt = rep.fmt
-        belongs = (
-            any(p.match(body) for p in F.CONTINUATIONS)
-            or F.CONSEQUENCE_PANIC.match(body)
-            or any(p.match(body) for p in fmt.absorbs)
-            or (fmt.end is not None and fmt.end.search(body))
-        )
-        if not belongs:
+        own = _own_line(rep, body)
+        if not self._belongs(rep, body):
             other, _ = self._header(body, stamped)
             if other is not None:
                 self._close()
@@ -284,19 +350,39 @@ class Scanner:
                 return
             if rep.ctx and rep.ctx.startswith("T") and ctx and ctx.startswith("T") and ctx != rep.ctx:
                 return
+            if _bare_stack_over(rep, own):
+                rep.ended = True
+                self._close(tail=True)
+                self._handle(text, body, ctx, stamped, offset, lineno)
+                return
         self._append(rep, text, body)
+        self._follow(rep, body)
+
+    @staticmethod
+    def _belongs(rep: OpenReport, body: str) -> bool:
+        """A line that is part of the open report whatever it looks like."""
+        fmt = rep.fmt
+        return bool(
+            any(p.match(body) for p in F.CONTINUATIONS)
+            or F.CONSEQUENCE_PANIC.match(body)
+            or any(p.match(body) for p in fmt.absorbs)
+            or (fmt.end is not None and fmt.end.search(body))
+        )
+
+    def _follow(self, rep: OpenReport, body: str) -> None:
+        """After a line joined the report: is the report over?"""
+        fmt = rep.fmt
         if (fmt.end is not None and fmt.end.search(body)) or F.END_PANIC.match(body):
             rep.ended = True
             self._close(tail=True)
             return
-        if fmt.stack_start.search(body):
-            rep.stack_seen = True
+        _track_stack(rep, rep.body[-1])
         if fmt.end is None:
             if rep.stack_seen and TASK_END.match(body):
                 rep.ended = True
                 self._close(tail=True)
                 return
-            if not rep.stack_seen and len(rep.body) > QUIET_LINES:
+            if not rep.stack_seen and rep.quiet > QUIET_LINES:
                 rep.ended = True
                 self._close()
                 return
@@ -306,7 +392,7 @@ class Scanner:
 
     def _append(self, rep: OpenReport, text: str, body: str) -> None:
         rep.raw.append(text)
-        rep.body.append(body)
+        rep.body.append(_own_line(rep, body))
 
     def _boot(self, text, offset, lineno) -> None:
         self._close()

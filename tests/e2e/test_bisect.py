@@ -26,7 +26,7 @@ TEST = "lifecycle.fixture"
 # one insmod/rmmod cycle and one vCPU per step: a step is about one guest boot
 EXTRA = ["vcpus=1", "lifecycle_cycles=1"]
 BROKEN = "static int crashmod_rev_broken = ;\n"
-CRASH_TITLE = "crash: BUG: kernel NULL pointer dereference in crashmod_null_deref"
+CRASH_TITLE = "crash: BUG: unable to handle kernel NULL pointer dereference in crashmod_null_deref"
 
 
 def _git(repo, *args):

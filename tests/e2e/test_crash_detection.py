@@ -22,10 +22,10 @@ CMDLINE = ("kfence.sample_interval=100 sysctl.kernel.hung_task_timeout_secs=10 "
 TRIGGER = "/sys/kernel/debug/avocado_vexfs_crash/trigger"
 
 CASES = [
-    ("null", "null-ptr-deref", "BUG: kernel NULL pointer dereference in crashmod_null_deref"),
+    ("null", "null-ptr-deref", "BUG: unable to handle kernel NULL pointer dereference in crashmod_null_deref"),
     ("bug", "kernel-bug-at", "kernel BUG in crashmod_bug"),
     ("warn", "warning", "WARNING in crashmod_warn"),
-    ("list", "list-corruption", "list_del corruption in crashmod_list_corrupt"),
+    ("list", "list-corruption", "BUG: corrupted list in crashmod_list_corrupt"),
     ("refcount", "refcount", "WARNING: refcount bug in crashmod_refcount_underflow"),
     ("kfence", "kfence-uaf", "KFENCE: use-after-free read in crashmod_kfence_uaf"),
     ("doublefree", "kfence-invalid-free", "KFENCE: invalid free in crashmod_kfence_double_free"),

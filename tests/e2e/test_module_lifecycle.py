@@ -56,5 +56,5 @@ def test_crash_wins_over_the_failed_commands_after_it(tmp_path):
     returncode, reason = _fixture_lifecycle(tmp_path, "", cycles=1, hold=hold)
     assert returncode != 0
     assert reason.startswith(
-        "BUG: kernel NULL pointer dereference in crashmod_null_deref"), reason
+        "BUG: unable to handle kernel NULL pointer dereference in crashmod_null_deref"), reason
     assert "then: guest command" in reason and "exited 32" in reason, reason

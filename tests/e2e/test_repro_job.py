@@ -16,7 +16,7 @@ import pytest
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.path.dirname(sys.executable)
 NAME = "ext4.linux_6_12.lifecycle.fixture"
-TITLE = "BUG: kernel NULL pointer dereference in crashmod_null_deref"
+TITLE = "BUG: unable to handle kernel NULL pointer dereference in crashmod_null_deref"
 
 
 def _run(*argv):

@@ -8,7 +8,7 @@ from avocado_vexfs.console import verdict as console_verdict
 from avocado_vexfs.triage import failure
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-NULL = "crash: BUG: kernel NULL pointer dereference in crashmod_null_deref"
+NULL = "crash: BUG: unable to handle kernel NULL pointer dereference in crashmod_null_deref"
 
 # (status, signature of the run, reference at BAD, expected verdict, reason starts with)
 CLASSIFY = [
@@ -72,7 +72,7 @@ def test_same_check_different_numbers_is_same_signature():
 
 def test_crash_title_beats_the_fail_reason():
     sig = failure.signature("FAIL", "cycle 1/1 insmod: insmod failed: Killed",
-                            title="BUG: kernel NULL pointer dereference in crashmod_null_deref")
+                            title="BUG: unable to handle kernel NULL pointer dereference in crashmod_null_deref")
     assert sig == NULL
     assert failure.signature("PASS", "", None) is None
 

@@ -229,7 +229,7 @@ def test_crlf_line_endings():
     _, log = load_case(DATA / "synthetic-null-deref.log")
     crashes = parse(log.replace(b"\n", b"\r\n")).crashes
     assert [(c.title, c.frame) for c in crashes] == [
-        ("BUG: kernel NULL pointer dereference in crashmod_null_deref", "crashmod_null_deref")
+        ("BUG: unable to handle kernel NULL pointer dereference in crashmod_null_deref", "crashmod_null_deref")
     ]
 
 
@@ -383,7 +383,7 @@ Call Trace:
  process_one_work+0x177/0x330
  </TASK>
 """),
-    ("null-ptr-deref", "BUG: kernel NULL pointer dereference in vexfs_lookup", "vexfs_lookup", """
+    ("null-ptr-deref", "BUG: unable to handle kernel NULL pointer dereference in vexfs_lookup", "vexfs_lookup", """
 BUG: kernel NULL pointer dereference, address: 0000000000000000
 #PF: supervisor read access in kernel mode
 #PF: error_code(0x0000) - not-present page
@@ -449,10 +449,325 @@ Call Trace:
 ]
 
 
+SNIPPETS += [
+    ("warning", "WARNING in func", "func", """
+WARNING: CPU: 0 PID: 1 at fs/foo.c:12 func+0x1/0x2
+Call Trace:
+ <TASK>
+ func+0x1/0x2
+ do_one_initcall+0x5e/0x2e0
+ </TASK>
+---[ end trace 0000000000000000 ]---
+"""),
+    ("warning", "WARNING in vexfs_put_super", "vexfs_put_super", """
+------------[ cut here ]------------
+WARNING: fs/vexfs/super.c:88 at vexfs_put_super+0x9c/0xe0 [vexfs], CPU#1: umount/700
+Modules linked in: vexfs(OE)
+RIP: 0010:vexfs_put_super+0x9c/0xe0 [vexfs]
+Call Trace:
+ <TASK>
+ generic_shutdown_super+0x7c/0x180
+ kill_block_super+0x1a/0x40
+ </TASK>
+---[ end trace 0000000000000000 ]---
+"""),
+    ("refcount", "WARNING: refcount bug in vexfs_put_inode", "vexfs_put_inode", """
+------------[ cut here ]------------
+refcount_t: underflow; use-after-free.
+WARNING: lib/refcount.c:28 at refcount_warn_saturate+0xba/0x110, CPU#0: rm/702
+RIP: 0010:refcount_warn_saturate+0xba/0x110
+Call Trace:
+ <TASK>
+ vexfs_put_inode+0x4e/0x60 [vexfs]
+ evict+0x10f/0x2a0
+ </TASK>
+---[ end trace 0000000000000000 ]---
+"""),
+    ("warning", "WARNING in crashmod_uninit_mutex", "crashmod_uninit_mutex", """
+------------[ cut here ]------------
+DEBUG_LOCKS_WARN_ON(lock->magic != lock)
+WARNING: CPU: 0 PID: 446 at kernel/locking/mutex.c:587 __mutex_lock+0xd0e/0x1450
+Modules linked in: avocado_vexfs_crash(OE)
+RIP: 0010:__mutex_lock+0xd0e/0x1450
+Call Trace:
+ <TASK>
+ ? __warn+0xcc/0x270
+ ? __mutex_lock+0xd0e/0x1450
+ ? report_bug+0x2ad/0x460
+ ? handle_bug+0x5d/0xa0
+ ? exc_invalid_op+0x18/0x50
+ ? asm_exc_invalid_op+0x1a/0x20
+ mutex_lock_nested+0x1b/0x30
+ crashmod_uninit_mutex+0x2d/0x60 [avocado_vexfs_crash]
+ crashmod_trigger_write+0x10e/0x1a0 [avocado_vexfs_crash]
+ </TASK>
+---[ end trace 0000000000000000 ]---
+"""),
+    ("kasan", "KASAN: invalid-free in vexfs_evict_inode", "vexfs_evict_inode", """
+==================================================================
+BUG: KASAN: double-free or invalid-free in kfree+0x10e/0x470
+CPU: 1 PID: 702 Comm: rm Tainted: G           OE      5.15.0-kasan #1
+Call Trace:
+ <TASK>
+ dump_stack_lvl+0x5d/0x80
+ print_address_description.constprop.0+0x1f/0x140
+ kasan_report_invalid_free+0x51/0x80
+ ____kasan_slab_free+0x153/0x180
+ kfree+0x10e/0x470
+ vexfs_evict_inode+0x6e/0x130 [vexfs]
+ evict+0x10f/0x2a0
+ </TASK>
+==================================================================
+"""),
+    ("ubsan", "UBSAN: undefined-behaviour in vexfs_hash", "vexfs_hash", """
+================================================================================
+UBSAN: Undefined behaviour in fs/vexfs/dir.c:40:18
+shift exponent 40 is too large for 32-bit type 'unsigned int'
+CPU: 0 PID: 600 Comm: touch Not tainted 4.19.0-ubsan #1
+Call Trace:
+ dump_stack+0x9a/0xeb
+ ubsan_epilogue+0x9/0x7a
+ __ubsan_handle_shift_out_of_bounds+0x1b5/0x20b
+ vexfs_hash+0x5c/0x70 [vexfs]
+ vexfs_add_entry+0x1e2/0x230 [vexfs]
+================================================================================
+"""),
+    ("bug", "stack segment fault in vexfs_read_block", "vexfs_read_block", """
+stack segment: 0000 [#1] SMP NOPTI
+CPU: 0 PID: 650 Comm: cat Tainted: G           OE      5.10.0-28-amd64 #1
+RIP: 0010:vexfs_read_block+0x3c/0x90 [vexfs]
+Call Trace:
+ vexfs_readpage+0x60/0x120 [vexfs]
+ filemap_read_page+0x45/0xf0
+---[ end trace 0000000000000000 ]---
+"""),
+    ("bug", "BUG: Bad rss-counter state", "", """
+BUG: Bad rss-counter state mm:00000000a1b2c3d4 type:MM_FILEPAGES val:-1
+"""),
+    ("lockdep", "WARNING: suspicious RCU usage in vexfs_lookup_rcu", "vexfs_lookup_rcu", """
+=============================
+WARNING: suspicious RCU usage
+6.12.117 #1 Tainted: G           OE
+-----------------------------
+fs/vexfs/namei.c:51 suspicious rcu_dereference_check() usage!
+
+other info that might help us debug this:
+
+rcu_scheduler_active = 2, debug_locks = 1
+no locks held by ls/612.
+
+stack backtrace:
+CPU: 0 UID: 0 PID: 612 Comm: ls Tainted: G           OE      6.12.117 #1
+Call Trace:
+ <TASK>
+ dump_stack_lvl+0x77/0xb0
+ lockdep_rcu_suspicious+0x163/0x1b0
+ vexfs_lookup_rcu+0x8a/0xc0 [vexfs]
+ vexfs_lookup+0x21/0x90 [vexfs]
+ </TASK>
+"""),
+    ("lockdep", "possible deadlock in vexfs_end_io", "vexfs_end_io", """
+=====================================================
+WARNING: SOFTIRQ-safe -> SOFTIRQ-unsafe lock order detected
+6.12.117 #1 Tainted: G           OE
+-----------------------------------------------------
+kworker/0:2/88 [HC0[0]:SC0[0]:HE1:SE1] is trying to acquire:
+ffff88800a1b2c30 (&sbi->alloc_lock){+.+.}-{3:3}, at: vexfs_end_io+0x2c/0x90 [vexfs]
+
+and this task is already holding:
+ffff88800a1b2d08 (&sbi->io_lock){+.-.}-{3:3}, at: vexfs_end_io+0x1a/0x90 [vexfs]
+
+stack backtrace:
+CPU: 0 UID: 0 PID: 88 Comm: kworker/0:2 Tainted: G           OE      6.12.117 #1
+Call Trace:
+ <TASK>
+ dump_stack_lvl+0x77/0xb0
+ __lock_acquire+0x1428/0x2240
+ lock_acquire+0x1b1/0x560
+ _raw_spin_lock+0x2b/0x40
+ vexfs_end_io+0x2c/0x90 [vexfs]
+ </TASK>
+"""),
+    ("null-ptr-deref", "BUG: unable to handle kernel NULL pointer dereference in vexfs_lookup", "vexfs_lookup", """
+Unable to handle kernel NULL pointer dereference at virtual address 0000000000000008
+Mem abort info:
+  ESR = 0x0000000096000006
+Internal error: Oops: 0000000096000006 [#1] PREEMPT SMP
+Modules linked in: vexfs(OE)
+CPU: 1 UID: 0 PID: 612 Comm: ls Tainted: G           OE      6.12.117 #1
+pstate: 60400005 (nZCv daif +PAN -UAO -TCO -DIT -SSBS BTYPE=--)
+pc : vexfs_lookup+0x24/0x90 [vexfs]
+lr : __lookup_slow+0x88/0x130
+Call trace:
+ vexfs_lookup+0x24/0x90 [vexfs]
+ __lookup_slow+0x88/0x130
+ walk_component+0xdc/0x150
+Code: f9400260 b4000080 f9400400 (f9400401)
+---[ end trace 0000000000000000 ]---
+"""),
+    ("panic", "kernel panic: stack is corrupted in vexfs_readdir", "vexfs_readdir", """
+Kernel panic - not syncing: stack-protector: Kernel stack is corrupted in: vexfs_readdir+0x1a2/0x1b0 [vexfs]
+CPU: 0 UID: 0 PID: 612 Comm: ls Tainted: G           OE      6.12.117 #1
+Call Trace:
+ <TASK>
+ dump_stack_lvl+0x5d/0x80
+ panic+0x118/0x2f0
+ __stack_chk_fail+0x14/0x20
+ vexfs_readdir+0x1a2/0x1b0 [vexfs]
+ </TASK>
+Kernel Offset: 0x2b200000 from 0xffffffff81000000
+---[ end Kernel panic - not syncing: stack-protector: Kernel stack is corrupted in: vexfs_readdir+0x1a2/0x1b0 [vexfs] ]---
+"""),
+    ("bug", "BUG: stack guard page was hit in vexfs_recurse_dir", "vexfs_recurse_dir", """
+BUG: TASK stack guard page was hit at 00000000f00ba4c3 (stack is 00000000abcd1234..00000000ef015678)
+Oops: stack guard page: 0000 [#1] PREEMPT SMP NOPTI
+CPU: 0 UID: 0 PID: 612 Comm: ls Tainted: G           OE      6.12.117 #1
+RIP: 0010:vexfs_recurse_dir+0x19/0x50 [vexfs]
+Call Trace:
+ <#DF>
+ ? die+0x36/0x90
+ ? handle_stack_overflow+0x4d/0x60
+ ? exc_double_fault+0x127/0x1a0
+ ? asm_exc_double_fault+0x1f/0x30
+ </#DF>
+ <TASK>
+ vexfs_recurse_dir+0x2e/0x50 [vexfs]
+ vexfs_recurse_dir+0x2e/0x50 [vexfs]
+ </TASK>
+---[ end trace 0000000000000000 ]---
+"""),
+    ("kcsan", "KCSAN: data-race in vexfs_inc_nlink", "vexfs_inc_nlink", """
+==================================================================
+BUG: KCSAN: data-race in vexfs_inc_nlink+0x1c/0x40 [vexfs]
+
+race at unknown origin, with read to 0xffff88800a1b2c30 of 4 bytes by task 612 on cpu 0:
+ vexfs_inc_nlink+0x1c/0x40 [vexfs]
+ vexfs_link+0x5a/0xa0 [vexfs]
+
+value changed: 0x00000002 -> 0x00000003
+
+Reported by Kernel Concurrency Sanitizer on:
+CPU: 0 UID: 0 PID: 612 Comm: ln Not tainted 6.12.117 #1
+==================================================================
+"""),
+]
+
+
 @pytest.mark.parametrize("kind,title,frame,text", SNIPPETS, ids=[s[0] for s in SNIPPETS])
 def test_format_rows(kind, title, frame, text):
     crashes = parse(stamp(text)).crashes
     assert [(c.type, c.title, c.frame, c.corrupted) for c in crashes] == [(kind, title, frame, False)]
+
+
+# Frames a report is raised through but that are never the culprit, by kind.
+GENERIC_FRAMES = [
+    # objects, lists, reference counts
+    "kobject_put", "__list_add_valid_or_report", "__list_del_entry_valid_or_report", "list_del",
+    "refcount_warn_saturate", "kref_put", "atomic_dec_and_test",
+    # sanitizer report printers, compiler-inserted checks, coverage hooks
+    "kasan_report", "print_address_description", "__asan_load8", "__asan_report_store1_noabort",
+    "____kasan_slab_free", "__ubsan_handle_out_of_bounds", "kmsan_report", "__msan_warning",
+    "__sanitizer_cov_trace_pc", "kcsan_setup_watchpoint", "kfence_report_error",
+    # preemption checks, BUG/WARN traps
+    "check_preemption_disabled", "debug_smp_processor_id", "do_invalid_op", "exc_invalid_op", "handle_bug",
+    # usercopy
+    "__check_object_size", "__check_heap_object", "copy_from_user", "_copy_from_user", "_copy_to_user",
+    "copy_to_user", "__copy_from_user_inatomic", "strncpy_from_user",
+    # lockdep and lock primitives
+    "lock_acquire", "__lock_acquire", "lock_release", "mark_lock", "validate_chain", "print_circular_bug",
+    "_raw_spin_lock", "_raw_spin_lock_irqsave", "do_raw_spin_lock", "mutex_lock_nested", "__mutex_lock",
+    "down_write", "down_read_killable", "up_write", "rwsem_down_write_slowpath",
+    # allocation and freeing
+    "kmemleak_alloc", "__kmalloc_noprof", "__kmalloc_cache_noprof", "kmalloc_trace", "kmalloc_trace_noprof",
+    "kmem_cache_alloc_noprof", "kmem_cache_alloc_lru_noprof", "slab_post_alloc_hook", "kvmalloc_node_noprof",
+    "kzalloc", "kfree", "kmem_cache_free", "kstrdup",
+    # string and memory functions
+    "memcpy_orig", "__memset", "strscpy_pad", "strlen",
+]
+CULPRIT_FRAMES = ["vexfs_sync_fs", "atomic_open", "list_lru_add", "kthread_worker_fn", "update_time",
+                  "strict_strtoul_scaled", "upcall_notify", "downgrade_ref", "vfs_write"]
+
+
+def kernel_bug_with_top_frame(top, culprit="vexfs_sync_fs"):
+    """A BUG() without a RIP line, so that the title comes from the stack."""
+    return stamp("""
+kernel BUG at fs/vexfs/super.c:120!
+Oops: invalid opcode: 0000 [#1] PREEMPT SMP NOPTI
+Call Trace:
+ <TASK>
+ %s+0x10/0x20
+ %s+0x2c/0xa0 [vexfs]
+ iterate_supers+0x7e/0xf0
+ </TASK>
+---[ end trace 0000000000000000 ]---
+""" % (top, culprit))
+
+
+@pytest.mark.parametrize("helper", GENERIC_FRAMES)
+def test_generic_helpers_are_never_guilty(helper):
+    crashes = parse(kernel_bug_with_top_frame(helper)).crashes
+    assert [(c.title, c.frame) for c in crashes] == [("kernel BUG in vexfs_sync_fs", "vexfs_sync_fs")]
+
+
+@pytest.mark.parametrize("culprit", CULPRIT_FRAMES)
+def test_look_alike_names_are_culprits(culprit):
+    crashes = parse(kernel_bug_with_top_frame(culprit, culprit="vexfs_caller")).crashes
+    assert [c.frame for c in crashes] == [culprit]
+
+
+STALL_FRAMES = ["rcu_sched_clock_irq", "rcu_pending", "check_cpu_stall", "print_cpu_stall", "rcu_dump_cpu_stacks",
+                "update_process_times", "tick_nohz_handler", "tick_sched_handle", "__hrtimer_run_queues",
+                "hrtimer_interrupt", "__sysvec_apic_timer_interrupt", "sysvec_apic_timer_interrupt",
+                "nmi_cpu_backtrace", "dump_cpu_task", "native_queued_spin_lock_slowpath"]
+
+
+@pytest.mark.parametrize("helper", STALL_FRAMES)
+def test_stall_interrupt_frames_are_never_guilty(helper):
+    log = stamp("""
+rcu: INFO: rcu_preempt self-detected stall on CPU
+rcu: \t0-....: (21002 ticks this GP) idle=3f4c/1/0x4000000000000000 softirq=5010/5010 fqs=5250
+Call Trace:
+ <IRQ>
+ %s+0x10/0x20
+ </IRQ>
+ <TASK>
+ vexfs_find_free_block+0x40/0x90 [vexfs]
+ vexfs_alloc_block+0x60/0x180 [vexfs]
+ </TASK>
+""" % helper)
+    crashes = parse(log).crashes
+    assert [c.title for c in crashes] == ["INFO: rcu detected stall in vexfs_find_free_block"]
+
+
+@pytest.mark.parametrize("wrapper,name", [
+    ("__x64_sys_fsync", "fsync"), ("__se_sys_fsync", "fsync"), ("__do_sys_fsync", "fsync"),
+    ("SyS_fsync", "fsync"), ("sys_fsync", "fsync"), ("__ia32_compat_sys_ioctl", "ioctl"),
+    ("__arm64_sys_openat", "openat"),
+])
+def test_syscall_wrappers_are_titled_by_the_syscall(wrapper, name):
+    crashes = parse(kernel_bug_with_top_frame("mutex_lock_nested", culprit=wrapper)).crashes
+    assert [(c.title, c.frame) for c in crashes] == [("kernel BUG in %s" % name, name)]
+
+
+def test_odebug_report_starts_at_its_message():
+    crash = crash_of("synthetic-odebug.log")
+    assert "ODEBUG: free active (active state 0)" in crash.text.split("\n")[1]
+    assert "[ cut here ]" in crash.text.split("\n")[0]
+
+
+def test_kmemleak_reports_end_with_their_backtrace():
+    _, log = load_case(DATA / "synthetic-kmemleak.log")
+    first, second = parse(log).crashes
+    assert first.text.split("\n")[-1].endswith("entry_SYSCALL_64_after_hwframe+0x76/0x7e")
+    assert "unreferenced object" not in first.text.split("\n", 1)[1]
+    assert "avocado-vexfs: step unload-fixture" not in second.text
+
+
+def test_lockdep_report_runs_to_its_own_stack():
+    """Lockdep prints chains and held locks for longer than QUIET_LINES before its stack."""
+    crash = crash_of("synthetic-lockdep-circular.log")
+    assert crash.text.split("\n")[-1].endswith("</TASK>")
+    assert "print_circular_bug" in crash.text
 
 
 def test_panic_on_warn_keeps_the_warning_whole():
@@ -595,7 +910,7 @@ def test_cli_prints_one_json_line_per_file(capsys):
     first, second = rows
     assert first["crashed"] is True
     assert first["type"] == "null-ptr-deref"
-    assert first["title"] == "BUG: kernel NULL pointer dereference in crashmod_null_deref"
+    assert first["title"] == "BUG: unable to handle kernel NULL pointer dereference in crashmod_null_deref"
     assert first["frame"] == "crashmod_null_deref"
     assert first["corrupted"] is False
     assert len(first["crashes"]) == 1 and "text" not in first["crashes"][0]

@@ -29,7 +29,7 @@ def test_report_shows_verdict_crash_step_links_retries_and_ratios(jobs):
     with open(page_path, encoding="utf-8") as src:
         page = src.read()
     assert 'class="verdict FAIL"' in page
-    assert "BUG: kernel NULL pointer dereference in crashmod_null_deref" in page
+    assert "BUG: unable to handle kernel NULL pointer dereference in crashmod_null_deref" in page
     assert re.search(r"<td>trigger-null</td>", page), "the crash's step is not shown"
     assert 'href="test-results/03-vexfs.linux_6_12.functional.basic_io/console.log"' in page
     assert 'href="test-results/03-vexfs.linux_6_12.functional.basic_io/dmesg.txt"' in page
@@ -58,7 +58,7 @@ def test_diff_names_new_failures_fixes_crash_changes_and_metrics(jobs):
     assert [r[0] for r in result["fixed"]] == ["vexfs.linux_6_12.persistence"]
     assert result["changed_crash"] == [(
         "vexfs.linux_6_12.functional.basic_io", "kernel BUG in crashmod_bug",
-        "BUG: kernel NULL pointer dereference in crashmod_null_deref")]
+        "BUG: unable to handle kernel NULL pointer dereference in crashmod_null_deref")]
     moved = [(m["fs"], round(m["change"], 2)) for m in result["metrics"]]
     assert moved == [("vexfs", -0.2)], "only vexfs bw moved by more than 10%"
     text = diff.render_text(result)

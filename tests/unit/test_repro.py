@@ -16,7 +16,7 @@ from avocado_vexfs.vt import cartesian, facts
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 JOB_ID = "5a7c0de1" + "0" * 32
 NAME = "ext4.linux_6_12.lifecycle.fixture"
-TITLE = "BUG: kernel NULL pointer dereference in crashmod_null_deref"
+TITLE = "BUG: unable to handle kernel NULL pointer dereference in crashmod_null_deref"
 LOG_LINE = "[stdlog] 2026-11-25 07:00:00,000 avocado.test utils L0164 DEBUG| "
 
 
