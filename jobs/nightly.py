@@ -43,31 +43,33 @@ def suite_configs(guest, extra_params, only, fstests_src="", fstests_group="quic
                   debug_kernel=True):
     """(name, config) of each suite: level 2 whole, level 3 with quick = yes, level 2
     again on the debug kernel (KASAN, lockdep, kmemleak, UBSAN: the bugs a stock kernel
-    does not show), then the fstests group on each filesystem (when FSTESTS_SRC is
+    does not show) and the fuzzer on it, then the fstests group on each filesystem (when FSTESTS_SRC is
     given)."""
     suites = []
-    runs = [("level2", "level2", [], ""), ("level3", "level3", ["quick=yes"], "")]
+    # (suite, cfg, extra params, no filter, only filter)
+    runs = [("level2", "level2", [], "", ""), ("level3", "level3", ["quick=yes"], "", "")]
     if debug_kernel:
         # no benchmarks: they would time the sanitizers, not VexFS
-        runs.append(("level2-debug", "level2", ["guest_kernel_flavour=debug"], "bench"))
-    levels = [(name, os.path.join(REPO, "cfg", f"{level}.cfg"), params, no)
-              for name, level, params, no in runs]
+        runs.append(("level2-debug", "level2", ["guest_kernel_flavour=debug"], "bench", ""))
+        runs.append(("fuzz-debug", "level3", ["guest_kernel_flavour=debug"], "", "fuzz"))
+    levels = [(name, os.path.join(REPO, "cfg", f"{level}.cfg"), params, no, only_run)
+              for name, level, params, no, only_run in runs]
     if fstests_src:
         extra_params = [*extra_params, f"fstests_src={fstests_src}"]
         for fs_name in ("ext4", "vexfs"):
             tests = selection.select(fstests_src, fs_name, fstests_group)
             levels.append((f"fstests-{fs_name}-{fstests_group}",
-                           selection.write(tests, fs_name, fstests_group), [], ""))
+                           selection.write(tests, fs_name, fstests_group), [], "", ""))
     else:
         LOG.warning("nightly: fstests left out: FSTESTS_SRC is not set")
-    for level, cfg, params, no in levels:
+    for level, cfg, params, no, only_run in levels:
         if not os.path.isfile(cfg):
             LOG.warning("nightly: %s does not exist yet: suite %s skipped", cfg, level)
             continue
         suites.append((level, {
             "resolver.references": [],
             "vt.config": cfg,
-            "vt.only_filter": " ".join(filter(None, [guest, only])),
+            "vt.only_filter": " ".join(filter(None, [guest, only, only_run])),
             "vt.extra_params": params + list(extra_params),
             **({"vt.no_filter": no} if no else {}),
         }))

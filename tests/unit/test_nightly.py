@@ -29,6 +29,7 @@ def test_nightly_runs_level2_whole_and_level3_quick_on_the_default_guest():
     assert suites["level2-debug"]["vt.config"].endswith("cfg/level2.cfg")
     assert "guest_kernel_flavour=debug" in suites["level2-debug"]["vt.extra_params"]
     assert suites["level2-debug"]["vt.no_filter"] == "bench"
+    assert suites["fuzz-debug"]["vt.only_filter"] == "linux_6_12 fuzz"
     assert "level2-debug" not in dict(nightly.suite_configs("linux_6_12", [], "",
                                                             debug_kernel=False))
 
@@ -121,8 +122,8 @@ def test_fstests_suites_run_the_group_on_both_filesystems():
                                         "fstests-63a2972.tar.xz"))
     suites = dict(nightly.suite_configs("linux_6_12", [], "", fstests_src=src,
                                         fstests_group="quick"))
-    assert list(suites) == ["level2", "level3", "level2-debug", "fstests-ext4-quick",
-                           "fstests-vexfs-quick"]
+    assert list(suites) == ["level2", "level3", "level2-debug", "fuzz-debug",
+                           "fstests-ext4-quick", "fstests-vexfs-quick"]
     for name in ("fstests-ext4-quick", "fstests-vexfs-quick"):
         with open(suites[name]["vt.config"], encoding="utf-8") as cfg:
             text = cfg.read()
