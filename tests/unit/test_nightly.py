@@ -122,7 +122,7 @@ def test_fstests_suites_run_the_group_on_both_filesystems():
     suites = dict(nightly.suite_configs("linux_6_12", [], "", fstests_src=src,
                                         fstests_group="quick"))
     assert list(suites) == ["level2", "level3", "level2-debug", "fstests-ext4-quick",
-                           "fstests-vexfs-quick"]
+                           "fstests-vexfs-quick", "instrumented", "instrumented-matrix"]
     for name in ("fstests-ext4-quick", "fstests-vexfs-quick"):
         with open(suites[name]["vt.config"], encoding="utf-8") as cfg:
             text = cfg.read()
