@@ -31,7 +31,6 @@ its title, and known.report's CANCEL (known failures only) and WARN must stay wh
 are. So the class wraps each test method; the body sees a mounted filesystem.
 """
 import functools
-import logging
 import re
 
 from avocado import Test
@@ -42,8 +41,6 @@ from avocado_vexfs.instrumented import params as params_mod
 from avocado_vexfs.verdict import checks, known
 from avocado_vexfs.vm import guest as guest_mod
 from avocado_vexfs.vt import steps
-
-LOG = logging.getLogger(__name__)
 
 
 class FilesystemTest(Test):
