@@ -50,3 +50,5 @@ def crashcons(test):
     for line in check.report(summary.failures):
         LOG.info("%s", line)
     check.add_to(test.results, summary)
+    # one workload: a known failure it does not hit is no sign of a fix
+    test.results.cover_part("crash_states")
