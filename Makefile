@@ -38,6 +38,7 @@ help:
 	@echo "make level1   quick smoke in a real guest (installs everything first)"
 	@echo "make test     the project's own tests: unit, then end-to-end guests"
 	@echo "make level2 | level3   longer levels; COMPONENT=<test> QUICK=1 filter them"
+	@echo "make instrumented TAGS=fast   tests-instrumented/ with avocado run"
 
 host:
 	@scripts/install-host.sh
@@ -94,6 +95,31 @@ fuzz: image
 		$(if $(KERNEL),--vt-extra-params guest_kernel_flavour=$(KERNEL)) \
 		$(if $(MINUTES),--vt-extra-params fuzz_minutes=$(MINUTES)) $(VT_EXTRA) \
 		--max-parallel-tasks $(or $(PARALLEL),2)
+
+# Instrumented tests (issue 19): the scenarios of tests-instrumented/ run by plain
+# `avocado run` (the levels' guests, verdicts and artifacts), on ext4 and VexFS
+# (filesystems.yml; VexFS needs VEXFS_SRC). TAGS='fast' or 'vexfs,-destructive' selects
+# by Avocado tag; SCENARIOS=<files|folder> and VARIANTS=<variants file> pick others:
+# make instrumented SCENARIOS=tests-instrumented/mount_matrix.py \
+#     VARIANTS=tests-instrumented/mount_matrix.py.data/variants.yml
+# INSTR_PARAMS='vcpus=1 mem=4096': cfg keys for every test; QUICK and KERNEL apply too.
+SCENARIOS ?= tests-instrumented
+VARIANTS ?= tests-instrumented/filesystems.yml
+TAGS ?=
+INSTR_PARAMS ?=
+# KEY=VALUE as --mux-inject /run:KEY:VALUE (the value may hold '=' or ':')
+mux_inject = --mux-inject "/run:$(firstword $(subst =, ,$(1))):$(patsubst \
+	$(firstword $(subst =, ,$(1)))=%,%,$(1))"
+INSTR_ARGS := $(if $(VARIANTS),-m $(VARIANTS)) \
+	$(foreach tags,$(TAGS),--filter-by-tags $(tags)) \
+	$(foreach p,$(INSTR_PARAMS) $(if $(QUICK_ON),quick=yes) \
+		$(if $(KERNEL),guest_kernel_flavour=$(KERNEL)),$(call mux_inject,$(p)))
+.PHONY: instrumented
+instrumented: image
+	@$(AVX) check-make-vars $(MAKE_VARS) "TAGS=$(TAGS)" "SCENARIOS=$(SCENARIOS)" \
+		"VARIANTS=$(VARIANTS)" "INSTR_PARAMS=$(INSTR_PARAMS)"
+	$(DEBUG_ENV) VEXFS_SRC="$(VEXFS_SRC)" VEXFS_PATCHES="$(VEXFS_PATCHES)" \
+		$(AVOCADO) run $(SCENARIOS) $(INSTR_ARGS) --max-parallel-tasks $(or $(PARALLEL),2)
 
 unit: setup
 	$(BIN)/pytest -q tests/unit

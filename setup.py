@@ -13,6 +13,8 @@ setup(
     install_requires=[
         "avocado-framework==113.*",
         "avocado-framework-plugin-vt==113.*",
+        # variants files (-m) for the instrumented tests (tests-instrumented/)
+        "avocado-framework-plugin-varianter-yaml-to-mux==113.*",
         "aexpect>=1.8,<2",
         "libvirt-python>=9.0",
         "jinja2>=3,<4",

@@ -176,6 +176,8 @@ _KEYS = [
        "URL[@ref]", empty=True),
     _k("mkfs_options", "str", "", "options of mkfs", empty=True),
     _k("mount_options", "str", "", "options of mount", empty=True),
+    _k("fs_block_size", "int", 0, "block size mkfs makes in bytes (0: the filesystem's "
+       "default; each filesystem says which it takes)", low=0),
     _k("fs_max_file_kb", "int", 0, "largest file the fs takes in KiB (0: no limit)", low=0),
     _k("expected_failures_dir", "path", "", "directory of known-failure files",
        empty=True),

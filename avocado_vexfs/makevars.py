@@ -81,10 +81,47 @@ def _level(value):
         raise ValueError("expected a cfg/<name>.cfg such as level2 or level3")
 
 
+def _tags(value):
+    # Avocado's --filter-by-tags: words (any may match), each a comma-separated AND of
+    # tags, a leading '-' negates, key:value tags allowed
+    tag = r"-?[A-Za-z0-9_.]+(:[A-Za-z0-9_.]+)?"
+    if not all(re.fullmatch(f"{tag}(,{tag})*", word) for word in value.split()):
+        raise ValueError("expected Avocado tags such as 'fast' or 'vexfs,-destructive' "
+                         "(comma: all of them; space: any of the words)")
+
+
+def _scenarios(value):
+    missing = [word for word in value.split()
+               if not os.path.exists(os.path.join(REPO, os.path.expanduser(word)))]
+    if missing:
+        raise ValueError(f"expected instrumented test files or folders "
+                         f"(such as tests-instrumented): no such path {missing[0]}")
+
+
+def _variants(value):
+    if not os.path.isfile(os.path.join(REPO, os.path.expanduser(value))):
+        raise ValueError("expected an Avocado variants file (YAML), such as "
+                         "tests-instrumented/filesystems.yml (no such file)")
+
+
+def _instr_params(value):
+    # imported here, as in _kernel: cfgkeys reaches this module through settings
+    from avocado_vexfs import cfgkeys
+    for word in value.split():
+        key, sep, text = word.partition("=")
+        if not sep:
+            raise ValueError(f"{word!r}: expected KEY=VALUE words with cfg keys")
+        try:
+            cfgkeys.convert(key, text)
+        except ConfigError as err:
+            raise ValueError(str(err)) from None
+
+
 CHECKS = {"PARALLEL": _parallel, "QUICK": _boolean, "DEBUG": _boolean, "COLD": _boolean,
           "RECIPE": _recipe, "VEXFS_SRC": _source, "VEXFS_PATCHES": _directory,
           "BASELINE_LEVEL": _level, "FSTESTS_SRC": _fstests_source, "FS": _filesystem,
-          "KERNEL": _kernel, "MINUTES": _minutes}
+          "KERNEL": _kernel, "MINUTES": _minutes, "TAGS": _tags, "SCENARIOS": _scenarios,
+          "VARIANTS": _variants, "INSTR_PARAMS": _instr_params}
 
 
 def check(assignments):

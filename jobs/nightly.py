@@ -1,9 +1,13 @@
 #!/usr/bin/env python3
-"""Nightly job (Avocado Job API): level 2, quick level 3 and fstests on the default guest.
+"""Nightly job (Avocado Job API): level 2, quick level 3, fstests and the instrumented tests.
 
 fstests: with FSTESTS_SRC set (environment or --fstests-src), the fstests group
 --fstests-group (default quick, in full) runs on ext4 and on VexFS, one suite each; without
 it that part is left out with a warning line.
+
+Instrumented tests: tests-instrumented/ on ext4 and VexFS (filesystems.yml), then its
+mount-option and block-size matrix, each a suite of plain Avocado instrumented tests;
+VexFS runs where VEXFS_SRC is set in the environment (make nightly passes it).
 
 One Avocado job with one test suite per level, so one results directory, one
 results.json and one HTML report hold the whole night. The performance baselines are
@@ -39,12 +43,33 @@ DEFAULT_GUEST = "linux_6_12"
 CLEAN = ("PASS", "WARN", "CANCEL", "SKIP")
 
 
+INSTRUMENTED = os.path.join(REPO, "tests-instrumented")
+# (suite, scenarios, variants file): every scenario on both filesystems, then the matrix
+INSTRUMENTED_SUITES = [
+    ("instrumented", [INSTRUMENTED], os.path.join(INSTRUMENTED, "filesystems.yml")),
+    ("instrumented-matrix", [os.path.join(INSTRUMENTED, "mount_matrix.py")],
+     os.path.join(INSTRUMENTED, "mount_matrix.py.data", "variants.yml")),
+]
+
+
+def instrumented_configs(guest, extra_params):
+    """(name, config) of the instrumented tests' suites (tests-instrumented/): Avocado's
+    own resolver and variants files; the guest and --extra-params reach every test as
+    parameters (yaml_to_mux's inject, the form -p cannot take beside a variants file)."""
+    params = [f"guest_kernel_variant={guest}", *extra_params]
+    inject = [f"/run:{key}:{value}" for key, _, value in (p.partition("=") for p in params)]
+    return [(name, {"resolver.references": references, "yaml_to_mux.files": [variants],
+                    "yaml_to_mux.inject": inject})
+            for name, references, variants in INSTRUMENTED_SUITES]
+
+
 def suite_configs(guest, extra_params, only, fstests_src="", fstests_group="quick",
                   debug_kernel=True):
     """(name, config) of each suite: level 2 whole, level 3 with quick = yes, level 2
     again on the debug kernel (KASAN, lockdep, kmemleak, UBSAN: the bugs a stock kernel
-    does not show) and the fuzzer on it, then the fstests group on each filesystem (when FSTESTS_SRC is
-    given)."""
+    does not show) and the fuzzer on it, the fstests group on each filesystem (when
+    FSTESTS_SRC is given), then the instrumented tests (left out when --only narrows the
+    night to a trial)."""
     suites = []
     # (suite, cfg, extra params, no filter, only filter)
     runs = [("level2", "level2", [], "", ""), ("level3", "level3", ["quick=yes"], "", "")]
@@ -73,6 +98,10 @@ def suite_configs(guest, extra_params, only, fstests_src="", fstests_group="quic
             "vt.extra_params": params + list(extra_params),
             **({"vt.no_filter": no} if no else {}),
         }))
+    if only:
+        LOG.warning("nightly: instrumented tests left out: --only narrows the VT suites")
+    else:
+        suites += instrumented_configs(guest, extra_params)
     return suites
 
 

@@ -141,6 +141,27 @@ def statfs(guest, mountpoint):
     return dict(zip(keys, numbers))
 
 
+def options_problems(guest, mountpoint, options):
+    """Mount options asked for that the mount does not show (findmnt): an option the
+    filesystem dropped or ignored. Each option is looked for as written (noatime,
+    data=journal), so ask for options in the form the kernel shows them."""
+    shown = guest.cmd(f"findmnt -n -o OPTIONS --mountpoint {_q(mountpoint)}").strip()
+    missing = [option for option in options.split(",")
+               if option and option not in shown.split(",")]
+    return [f"options: {','.join(missing)} asked for, the mount shows {shown}"] \
+        if missing else []
+
+
+def block_size_problems(guest, mountpoint, block_size):
+    """The mounted filesystem's block size (statfs f_bsize) against the one mkfs was
+    asked for; nothing to check when mkfs chose (0)."""
+    if not block_size:
+        return []
+    bsize = statfs(guest, mountpoint)["bsize"]
+    return [] if bsize == block_size else [f"block_size: f_bsize {bsize}, mkfs was "
+                                           f"asked for {block_size}"]
+
+
 def statfs_problems(stats, device_bytes, magic, min_fraction):
     """What is wrong with one statfs answer, for a fresh filesystem on ``device_bytes``."""
     problems = []

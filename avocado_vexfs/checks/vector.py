@@ -191,17 +191,43 @@ def accepted(vectors, result):
     return [vector for vector, err in zip(vectors, result["add"]) if err == "ok"]
 
 
-def write_input(directory, path, plan):
+def judge(result, plan, vectors, query):
+    """Whether the build lacks the ioctls, and the problems of one run of the script.
+
+    :param vectors: what the run added, or (a search-only run, which adds nothing) the
+        vectors the kernel holds from earlier runs: the search is checked against them
+    :returns: (not built in: bool, {"add": [problems], "search": [problems]})
+    """
+    not_built_in, problems = errno_problems(result, len(result["add"]))
+    if not not_built_in and not problems["search"]:
+        held = accepted(vectors, result) if result["add"] else vectors
+        LOG.info("nearest on the host: %s; kernel returned %s (ioctl returned %s)",
+                 nearest(held, query, plan.k, plan.metric), result["results"],
+                 result["returned"])
+        problems["search"] = check_search(held, query, result["results"], plan)
+    return not_built_in, problems
+
+
+def not_built_in_reason():
+    """The CANCEL reason of a build whose vector ioctls all answer ENOTTY."""
+    return (f"vector ioctls not built in: VEXFS_IOC_ADD_VECTOR and VEXFS_IOC_SEARCH "
+            f"return {NOT_BUILT_IN}")
+
+
+def write_input(directory, path, plan, add=True, name=INPUT_FILE):
     """The guest script's input, written to ``directory`` (kept with the test's logs).
 
+    :param add: False for a search alone (the script adds no vector), as after a
+        remount, when the vectors added before must still be found
+    :param name: the file's name in ``directory``
     :returns: (local path, vectors, query)
     """
     vectors, query = dataset(plan)
     data = {"path": path, "add_request": plan.add_request,
-            "search_request": plan.search_request, "vectors": vectors,
+            "search_request": plan.search_request, "vectors": vectors if add else [],
             "query": query, "k": plan.k, "metric": METRICS[plan.metric],
             "unwritten": UNWRITTEN}
-    local = os.path.join(directory, INPUT_FILE)
+    local = os.path.join(directory, name)
     with open(local, "w", encoding="utf-8") as handle:
         json.dump(data, handle)
     return local, vectors, query

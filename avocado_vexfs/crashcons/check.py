@@ -161,6 +161,18 @@ def group(failures):
     return dict(sorted(groups.items(), key=lambda item: -len(item[1])))
 
 
+def add_to(results, summary, check_name="crash_states"):
+    """An exploration's failures into a test's checks.Checks: one problem per
+    signature (signed by the signature alone, so counts and rerun commands stay out of
+    it), and a problem when no crash state was checked at all."""
+    results.ran_check(check_name)
+    for signature, members in group(summary.failures).items():
+        results.add(check_name, [f"[{len(members)}] {signature}: e.g. {members[0]}; "
+                                 f"rerun: {members[0].rerun}"], key=signature)
+    if not summary.marks:
+        results.add(check_name, ["no crash state was checked"])
+
+
 def report(failures, limit=3):
     """Text lines: one heading per signature, then examples from up to ``limit``
     workloads, each workload's failures followed by its rerun command once."""

@@ -11,6 +11,7 @@ import os
 import shlex
 import time
 
+from avocado_vexfs import cfgkeys
 from avocado_vexfs.crashcons import check, workload
 from avocado_vexfs.errors import ConfigError
 from avocado_vexfs.paths import guest_script
@@ -61,6 +62,19 @@ class Options:
 
 def install(guest):
     guest.put_file(SCRIPT, f"{GUEST_DIR}/crashcons.py")
+
+
+def ready(guest, filesystem, params):
+    """(Options, None) with the guest script installed, or (Options, the reason to
+    cancel) when the guest kernel lacks a device-mapper target or loop it needs."""
+    options = Options(guest, filesystem, params)
+    modules = MODULES + (("dm-flakey",) if options.control != "none" else ())
+    missing = missing_modules(guest, modules)
+    if missing:
+        return options, (f"guest kernel {guest.kernel['release']} lacks "
+                         f"{', '.join(missing)}: crash consistency needs them")
+    install(guest)
+    return options, None
 
 
 def run_one(guest, name, text, options):
@@ -149,7 +163,7 @@ def recheck(outdir):
 
 def workloads_for(params):
     """The workloads a variant asks for: one file (crashcons_workload) or generated."""
-    path = params.get("crashcons_workload", "")
+    path = cfgkeys.get(params, "crashcons_workload")  # relative: to the repository
     if path:
         if not os.path.isfile(path):
             raise ConfigError(f"crashcons_workload = {path!r}: no such file")

@@ -10,6 +10,7 @@ import contextlib
 import os
 import shlex
 
+from avocado_vexfs import cfgkeys
 from avocado_vexfs.errors import ConfigError
 from avocado_vexfs.module import vexfs
 
@@ -21,15 +22,27 @@ class Filesystem:
     mkfs_command = None
     has_module = False  # True: built for the guest kernel, loaded, reloadable
     fstests_dirs = ("generic",)  # fstests test folders that apply to it
+    block_sizes = ()  # the block sizes (bytes) its mkfs makes and its kernel mounts
+    block_size_option = None  # the mkfs option that picks one; None: the size is fixed
 
-    def __init__(self, mkfs_options="", mount_options=""):
+    def __init__(self, mkfs_options="", mount_options="", block_size=0):
+        """:param block_size: fs_block_size; 0 leaves it to mkfs, any other value
+        becomes part of mkfs_options, so every mkfs of the test makes that size
+        :raises ConfigError: a block size the filesystem does not take"""
+        if block_size and block_size not in self.block_sizes:
+            raise ConfigError(f"cfg key fs_block_size = {block_size}: {self.name} takes "
+                              f"{', '.join(map(str, self.block_sizes))}")
+        self.block_size = block_size
+        if block_size and self.block_size_option:
+            mkfs_options = f"{mkfs_options} {self.block_size_option} {block_size}".strip()
         self.mkfs_options = mkfs_options
         self.mount_options = mount_options
 
     @classmethod
     def from_params(cls, params):
         return cls(mkfs_options=params.get("mkfs_options", ""),
-                   mount_options=params.get("mount_options", ""))
+                   mount_options=params.get("mount_options", ""),
+                   block_size=cfgkeys.get(params, "fs_block_size"))
 
     @property
     def fstype(self):
@@ -108,6 +121,9 @@ class Ext4(Filesystem):
     name = "ext4"
     mkfs_command = "mkfs.ext4"
     fstests_dirs = ("generic", "ext4")
+    # mke2fs makes up to 65536, but the kernel mounts no block larger than a page
+    block_sizes = (1024, 2048, 4096)
+    block_size_option = "-b"
 
 
 class Vexfs(Filesystem):
@@ -119,10 +135,12 @@ class Vexfs(Filesystem):
     name = "vexfs"
     mkfs_command = "mkfs.vexfs"
     has_module = True
+    # VEXFS_BLOCK_SIZE, in mkfs.vexfs.c and the superblock code alike: no option
+    block_sizes = (4096,)
 
-    def __init__(self, mkfs_options="", mount_options="", fstype=None, source="",
-                 patches=""):
-        super().__init__(mkfs_options, mount_options)
+    def __init__(self, mkfs_options="", mount_options="", block_size=0, fstype=None,
+                 source="", patches=""):
+        super().__init__(mkfs_options, mount_options, block_size)
         self._fstype = fstype
         self.source = source
         self.patches = patches

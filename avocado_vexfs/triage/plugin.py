@@ -5,7 +5,8 @@ plugins in name order, so this runs after "json" (results.json is on disk) and b
 "vexfs_html" (the HTML report can show each failure's repro command).
 
 A test that ended on a config error (a ConfigError: a typo, a value out of range) gets no
-REPRO line: re-running it would only repeat the typo.
+REPRO line: re-running it would only repeat the typo. A job run without --vt-config (the
+instrumented tests of tests-instrumented/) gets no repro.json.
 """
 import os
 
@@ -26,6 +27,10 @@ class ReproResult(Result):
         if not (result.failed or result.errors or result.interrupted):
             return
         if not os.path.isfile(os.path.join(job.logdir, "results.json")):
+            return
+        if not job.config.get("vt.config"):
+            # not an Avocado-VT job: an instrumented test re-runs by its own avocado
+            # command, there is no cfg variant to rebuild
             return
         skip = {_name(test) for test in result.tests if repro.is_config_error(test)}
         try:

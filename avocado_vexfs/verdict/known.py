@@ -153,7 +153,8 @@ def judge(results, entries, release=None):
         problem.known = next((e for e in live if e.matches(problem.signature)), None)
         if problem.known is not None and problem.known not in seen:
             seen.append(problem.known)
-    not_seen = [e for e in live if e not in seen and e.in_scope(results.ran)]
+    not_seen = [e for e in live if e not in seen and e.in_scope(results.ran)
+                and not e.in_scope(results.partial)]
     return Judgement([p for p in results.problems if p.known is None],
                      [p for p in results.problems if p.known is not None], not_seen)
 

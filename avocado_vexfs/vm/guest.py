@@ -64,6 +64,34 @@ def _install_signal_cleanup():
         signal.signal(signal.SIGTERM, _on_term)
 
 
+def chain_signal_cleanup(signals=(signal.SIGTERM, signal.SIGINT)):
+    """On each of ``signals``, clean up every live guest, then do what the process did
+    before (its own handler, or the default).
+
+    For a process whose runner already handles SIGTERM (Avocado's instrumented runner
+    turns it into TestInterrupt) and whose test body runs in a worker thread, where
+    _install_signal_cleanup cannot be called. Without this the domain still dies with
+    its libvirt connection, but its run directory waits for the next sweep. Call it from
+    the main thread; a second call adds nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for signum in signals:
+        previous = signal.getsignal(signum)
+        if getattr(previous, "cleans_guests", False):
+            continue
+
+        def _on_signal(number, frame, previous=previous):
+            for guest in list(_LIVE):
+                guest.cleanup()
+            if callable(previous):
+                previous(number, frame)
+            elif previous != signal.SIG_IGN:
+                raise SystemExit(128 + number)
+        _on_signal.cleans_guests = True
+        signal.signal(signum, _on_signal)
+
+
 class GuestConfig:
     """What a guest looks like; built from cfg params so numbers come from cfg, not code."""
 

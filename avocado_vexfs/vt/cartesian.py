@@ -50,10 +50,22 @@ def variants(cfg_file, only=(), extra_params=(), no=()):
                                                "level*.cfg")))
         raise ConfigError(f"cfg file {cfg_file!r} does not exist: expected one of "
                           f"{', '.join(levels) or 'cfg/level1.cfg'}")
+    return combined([cfg_file], only, extra_params, no)
+
+
+def combined(cfg_files, only=(), extra_params=(), no=()):
+    """Parameter dicts of several cfg files read one after the other, as if one file
+    included them in that order, with filters and extra params as in :func:`variants`.
+
+    An instrumented test starts from the provider's shared files this way (base.cfg,
+    guest-os.cfg, fs.cfg, and optionally subtests.cfg) without a cfg file of its own.
+    """
     pairs = split_extra(extra_params)
     parser = cartesian_config.Parser()
+    where = cfg_files[-1]
     try:
-        parser.parse_file(cfg_file)
+        for where in cfg_files:
+            parser.parse_file(where)
         for word in split_filters(no):
             parser.no_filter(word)
         for word in split_filters(only):
@@ -63,4 +75,4 @@ def variants(cfg_file, only=(), extra_params=(), no=()):
         return list(parser.get_dicts())
     except PARSE_ERRORS as err:
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise ConfigError(f"{cfg_file}: cfg syntax error: {first}") from err
+        raise ConfigError(f"{where}: cfg syntax error: {first}") from err

@@ -3,6 +3,7 @@ import os
 
 import pytest
 
+from avocado_vexfs.errors import ConfigError
 from avocado_vexfs.module import fs, vexfs
 from avocado_vexfs.verdict import known
 
@@ -113,3 +114,17 @@ def test_hold_command_mounts_the_fs_type_learnt_at_insmod():
                                                     "types none: expected exactly one"):
         with filesystem.registering(guest, "vexfs_fixed"):
             pass
+
+
+def test_a_block_size_becomes_part_of_every_mkfs():
+    ext4 = fs.for_params({"fs_type": "ext4", "mkfs_options": "-F -q", "fs_block_size": "1024"})
+    assert (ext4.mkfs_options, ext4.block_size) == ("-F -q -b 1024", 1024)
+    assert fs.for_params({"fs_type": "ext4", "mkfs_options": "-F"}).mkfs_options == "-F"
+
+
+def test_vexfs_block_size_is_fixed():
+    """mkfs.vexfs has no block size option: 4096 is accepted and passes nothing."""
+    assert _vexfs(fs_block_size="4096").mkfs_options == "-f"
+    with pytest.raises(ConfigError, match=r"^cfg key fs_block_size = 1024: vexfs takes "
+                                          r"4096$"):
+        _vexfs(fs_block_size="1024")

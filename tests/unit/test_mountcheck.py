@@ -29,3 +29,31 @@ def test_unknown_check_names_the_bad_value():
 
 def test_default_runs_every_check_in_table_order():
     assert [name for name, _ in mountcheck.checks_for({})] == list(mountcheck.CHECKS)
+
+
+class _Mounted:
+    """A guest whose findmnt and stat -f answer for one mount."""
+
+    def __init__(self, options, bsize):
+        self.options, self.bsize = options, bsize
+
+    def cmd(self, command):
+        if command.startswith("findmnt"):
+            return self.options + "\n"
+        return f"ef53 {self.bsize} 126632 122000 115000 32768 32757\n"
+
+
+def test_an_option_the_mount_does_not_show_is_a_problem():
+    guest = _Mounted("rw,noatime,data=journal", 1024)
+    assert mountcheck.options_problems(guest, "/mnt/test", "noatime,data=journal") == []
+    assert mountcheck.options_problems(guest, "/mnt/test", "") == []
+    assert mountcheck.options_problems(guest, "/mnt/test", "nodelalloc,noatime") == [
+        "options: nodelalloc asked for, the mount shows rw,noatime,data=journal"]
+
+
+def test_the_block_size_is_checked_only_when_one_was_asked_for():
+    guest = _Mounted("rw", 4096)
+    assert mountcheck.block_size_problems(guest, "/mnt/test", 0) == []
+    assert mountcheck.block_size_problems(guest, "/mnt/test", 4096) == []
+    assert mountcheck.block_size_problems(guest, "/mnt/test", 1024) == [
+        "block_size: f_bsize 4096, mkfs was asked for 1024"]

@@ -123,10 +123,29 @@ def test_fstests_suites_run_the_group_on_both_filesystems():
     suites = dict(nightly.suite_configs("linux_6_12", [], "", fstests_src=src,
                                         fstests_group="quick"))
     assert list(suites) == ["level2", "level3", "level2-debug", "fuzz-debug",
-                           "fstests-ext4-quick", "fstests-vexfs-quick"]
+                           "fstests-ext4-quick", "fstests-vexfs-quick", "instrumented",
+                           "instrumented-matrix"]
     for name in ("fstests-ext4-quick", "fstests-vexfs-quick"):
         with open(suites[name]["vt.config"], encoding="utf-8") as cfg:
             text = cfg.read()
         assert text.count("fstests_test = generic/") >= 633 and "only fstests" in text
         assert f"fstests_src={src}" in suites[name]["vt.extra_params"]
     assert f"fstests_src={src}" in suites["level2"]["vt.extra_params"]
+
+
+def test_instrumented_tests_run_on_both_filesystems_then_the_matrix():
+    nightly = load_nightly()
+    suites = dict(nightly.suite_configs("linux_6_12", ["vcpus=1"], ""))
+    folder = os.path.join(REPO, "tests-instrumented")
+    assert suites["instrumented"]["resolver.references"] == [folder]
+    assert suites["instrumented"]["yaml_to_mux.files"] == [
+        os.path.join(folder, "filesystems.yml")]
+    assert suites["instrumented-matrix"]["yaml_to_mux.files"] == [
+        os.path.join(folder, "mount_matrix.py.data", "variants.yml")]
+    for name in ("instrumented", "instrumented-matrix"):
+        assert suites[name]["yaml_to_mux.inject"] == [
+            "/run:guest_kernel_variant:linux_6_12", "/run:vcpus:1"]
+        assert all(os.path.exists(path) for path in suites[name]["resolver.references"]
+                   + suites[name]["yaml_to_mux.files"])
+    trial = dict(nightly.suite_configs("linux_6_12", [], "ext4..boot"))
+    assert "instrumented" not in trial and "instrumented-matrix" not in trial

@@ -12,7 +12,7 @@ def test_unit_and_e2e_test_files_have_distinct_names():
 
 PACKAGE = os.path.join(HERE, "..", "..", "avocado_vexfs")
 SUBSYSTEMS = ("vm", "module", "checks", "crashcons", "bench", "console", "verdict", "vt",
-              "triage", "report", "cli", "fstests")
+              "triage", "report", "cli", "fstests", "instrumented")
 TOP_LEVEL = {"__init__.py", "errors.py", "paths.py", "settings.py", "params.py", "cfgkeys.py",
              "makevars.py"}
 

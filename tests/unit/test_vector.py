@@ -155,3 +155,21 @@ def test_guest_script_on_a_file_without_the_ioctls_reports_enotty(tmp_path):
     assert result["results"] == [[vector.UNWRITTEN, vector.UNWRITTEN]] * 4
     assert vector.errno_problems(result, 16)[0] is True
     assert os.path.isfile(tmp_path / vector.INPUT_FILE)
+
+
+def test_a_search_alone_is_judged_against_the_vectors_held_before():
+    """After a remount nothing is added: the earlier vectors must come back; none is
+    the count, ids and distances failing, not a crash of the judge."""
+    result = {"add": [], "search": "ok", "returned": 4, "results": _right()}
+    assert vector.judge(result, PLAN, VECTORS, QUERY) == (False, {"add": [], "search": []})
+    lost = dict(result, returned=0, results=_slots([]))
+    problems = vector.judge(lost, PLAN, VECTORS, QUERY)[1]["search"]
+    assert problems[0] == "count: 0 results written, expected 4"
+
+
+def test_a_search_alone_on_a_build_without_the_ioctls_is_not_built_in(tmp_path):
+    local, _vectors, _query = vector.write_input(str(tmp_path), str(tmp_path / "v"), PLAN,
+                                                 add=False, name="search.json")
+    result = _run_guest_script(local)
+    assert result["add"] == [] and result["search"] == "ENOTTY"
+    assert vector.judge(result, PLAN, VECTORS, QUERY)[0] is True

@@ -33,13 +33,9 @@ def run(test, params, env):
     rerun = filesystem.rerun_env() + RERUN.format(fs=filesystem.name)
     with booted_guest(test, params) as guest:
         load_filesystem(test, guest, filesystem)
-        options = explorer.Options(guest, filesystem, params)
-        modules = explorer.MODULES + (("dm-flakey",) if options.control != "none" else ())
-        missing = explorer.missing_modules(guest, modules)
-        if missing:
-            test.cancel(f"guest kernel {guest.kernel['release']} lacks "
-                        f"{', '.join(missing)}: crash consistency needs them")
-        explorer.install(guest)
+        options, unsupported = explorer.ready(guest, filesystem, params)
+        if unsupported:
+            test.cancel(unsupported)
         guest.mark_step("crash consistency")
         summary = explorer.explore(guest, workloads, options, test.logdir, rerun)
     numbers = summary.numbers()
@@ -56,10 +52,5 @@ def run(test, params, env):
                       len(summary.failures), len(groups))
         return
     results = checks.Checks("crash_consistency")
-    results.ran_check("crash_states")
-    for signature, members in groups.items():
-        results.add("crash_states", [f"[{len(members)}] {signature}: e.g. {members[0]}; "
-                                     f"rerun: {members[0].rerun}"], key=signature)
-    if not numbers.get("marks_checked"):
-        results.add("crash_states", ["no crash state was checked"])
+    check.add_to(results, summary)
     known.report(test, params, results, release=guest.kernel["release"])
