@@ -85,7 +85,7 @@ fstests: image
 # (default 5) per filesystem; both ext4 (the control) and VexFS unless FS= narrows it.
 # Findings: <logdir>/fuzz/findings/<title>/, each re-run by avocado-vexfs fuzz-repro <dir>.
 MINUTES ?=
-FUZZ_FILTER = fuzz $(if $(filter command line environment,$(origin FS)),$(FS))
+FUZZ_FILTER = $(strip fuzz $(if $(filter command line environment,$(origin FS)),$(FS)))
 .PHONY: fuzz
 fuzz: image
 	@$(AVX) check-make-vars $(MAKE_VARS) "FS=$(FS)" "MINUTES=$(MINUTES)"

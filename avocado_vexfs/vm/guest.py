@@ -225,7 +225,7 @@ class Guest:
                 console_log=self.console_log, control_socket=control)
             started = time.monotonic()
             self.domain = domain_mod.Domain(self.config.uri, xml, autodestroy=self.autodestroy)
-            self.wait_for_console(READY_MARKER, self.config.boot_timeout, what="boot")
+            self.wait_for_console(READY_MARKER, self.boot_timeout, what="boot")
             self._open_session()
             self.boot_seconds = time.monotonic() - started
         except BaseException:
@@ -385,7 +385,7 @@ class Guest:
         self.session.shell.sendline("sync; echo b > /proc/sysrq-trigger")
         self._close_session()
         started = time.monotonic()
-        self.wait_for_console(READY_MARKER, timeout or self.config.boot_timeout,
+        self.wait_for_console(READY_MARKER, timeout or self.boot_timeout,
                               what="reboot", start_offset=offset)
         self._open_session()
         return time.monotonic() - started
@@ -407,7 +407,7 @@ class Guest:
         self.domain.destroy()
         self.domain = domain_mod.Domain(self.config.uri,
                                         xml.replace("append='off'", "append='on'"))
-        self.wait_for_console(READY_MARKER, timeout or self.config.boot_timeout,
+        self.wait_for_console(READY_MARKER, timeout or self.boot_timeout,
                               what="boot after power cut", start_offset=offset)
         self._open_session()
         return time.monotonic() - started
@@ -415,6 +415,12 @@ class Guest:
     def mark_step(self, step):
         """Write a step marker into the kernel log, so crash reports can name the step."""
         self.cmd(f"echo '{STEP_PREFIX}{step}' > /dev/kmsg")
+
+    @property
+    def boot_timeout(self):
+        """The cfg's boot_timeout, stretched for a kernel that boots slower by design (a
+        sanitizer kernel under TCG: see kernel.flavours.BOOT_FACTOR)."""
+        return self.config.boot_timeout * self.kernel.get("boot_factor", 1)
 
     def kmemleak_scan(self, step="kmemleak scan"):
         """Ask kmemleak to scan now, on a kernel that has it; False when it has not.
