@@ -161,6 +161,13 @@ def _status(guest, command, timeout=120):
     return "ok" if status == 0 else f"exit {status}: {output.strip()[-200:]}"
 
 
+def built_in(guest, module):
+    """True when ``module`` is built into the guest kernel (modprobe succeeds but takes
+    no parameters: the debug kernel builds scsi_debug in)."""
+    return guest.status_output(f"grep -q '/{module}.ko$' /lib/modules/$(uname -r)/"
+                               f"modules.builtin")[0] == 0
+
+
 def scsi_debug_disk(guest, size_mb):
     """Load scsi_debug with one disk; return its /dev node."""
     guest.cmd(f"modprobe scsi_debug dev_size_mb={int(size_mb)} && modprobe sd_mod && "

@@ -133,9 +133,24 @@ def _build(directory, tarball, source_version, base_text, fragment_text, suffix,
     out = os.path.join(directory, "build")
     os.makedirs(src)
     os.makedirs(out)
-    jobs = str(os.cpu_count() or 2)
     kbuild.run_logged(["tar", "xJf", tarball, "-C", src, "--strip-components=1"], log_path,
                       f"{what}: unpacking {tarball} failed")
+    compile_tree(directory, source_version, base_text, fragment_text, suffix, busybox,
+                 flavour, started)
+
+
+def compile_tree(directory, source_version, base_text, fragment_text, suffix, busybox,
+                 flavour, started):
+    """Configure, build and package the unpacked tree in ``directory``.
+
+    Apart from the unpacking so that a tree already built for a neighbouring fragment
+    can be rebuilt incrementally (make recompiles what the config change touches).
+    """
+    log_path = os.path.join(directory, "build.log")
+    what = f"{flavour} kernel build"
+    src = os.path.join(directory, "src")
+    out = os.path.join(directory, "build")
+    jobs = str(os.cpu_count() or 2)
     with open(os.path.join(out, ".config"), "w", encoding="utf-8") as dot_config:
         dot_config.write(kconfig.derive(base_text, fragment_text, suffix))
     make = ["make", "-C", src, f"O={out}"]

@@ -4,8 +4,8 @@ its exact title, in guests whose checkers are proven live first.
 The kernel is built once from Debian's linux-source (guest-os/kernels/debug.config) and
 cached; the first run here builds it (40 to 80 minutes on 2 cores). Triggers that leave
 the kernel running share a guest (kasan_multi_shot keeps KASAN reporting after its first
-report); lockdep turns itself off after its first report, so the two lockdep triggers
-are each the last of their guest. A debug guest boots in about a minute under TCG, so
+report); lockdep turns itself off after its first report, and after any KASAN report, so
+each lockdep trigger comes first in its guest. A debug guest boots in about a minute under TCG, so
 this file boots two. Set AVX_CAPTURE_LOGS=DIR to keep each console as a golden log for
 tests/data/console/.
 """
@@ -22,15 +22,17 @@ from avocado_vexfs.vm.guest import Guest, GuestConfig
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TRIGGER = "/sys/kernel/debug/avocado_vexfs_crash/trigger"
-CMDLINE = "kasan_multi_shot"
+# as base.cfg: Debian builds KFENCE with its sampling off until the command line sets it
+CMDLINE = "kasan_multi_shot kfence.sample_interval=100"
 
 # (guest, trigger word, exact title); triggers of one guest run in this order
 CASES = [
+    # lockdep first: a KASAN report marks lockdep unreliable and switches it off
+    ("kasan", "lockdep-abba", "possible deadlock in crashmod_lockdep_abba"),
     ("kasan", "kasan-uaf", "KASAN: slab-use-after-free Read in crashmod_kasan_uaf"),
     ("kasan", "kasan-oob", "KASAN: slab-out-of-bounds Write in crashmod_kasan_oob"),
     ("kasan", "ubsan-shift", "UBSAN: shift-out-of-bounds in crashmod_ubsan_shift"),
     ("kasan", "kmemleak", "memory leak in crashmod_kmemleak"),
-    ("kasan", "lockdep-abba", "possible deadlock in crashmod_lockdep_abba"),
     ("unlock", "lockdep-unlock", "WARNING: bad unlock balance in crashmod_bad_unlock"),
 ]
 GUESTS = sorted({case[0] for case in CASES})

@@ -33,6 +33,9 @@ def run(test, params, env):
         if missing:
             test.cancel(f"guest kernel {guest.kernel['release']} lacks "
                         f"{', '.join(missing)}: fault injection needs it")
+        if "medium_error" in kinds and faults.built_in(guest, "scsi_debug"):
+            test.cancel(f"guest kernel {guest.kernel['release']} has scsi_debug built in: "
+                        f"its disk size and medium errors are set when it loads")
         for kind in kinds:
             error_context.context(f"fault {kind}", test.log.info)
             run_ = faults.run_fault(guest, filesystem, kind, params)
