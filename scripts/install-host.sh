@@ -1,10 +1,12 @@
 #!/bin/sh
 # Install the Debian packages the host needs, only those missing: a second run is a no-op.
-# The last two lines build fstests (avocado_vexfs/fstests/build.py HOST_PACKAGES).
+# The next-to-last line builds the guest kernel flavours (avocado_vexfs/kernel/build.py),
+# the last two build fstests (avocado_vexfs/fstests/build.py HOST_PACKAGES).
 set -eu
 PKGS="qemu-system-x86 qemu-utils libvirt-daemon-system libvirt-clients libvirt-dev
 pkg-config gcc python3-dev python3-venv mmdebstrap e2fsprogs socat tcpdump make git
-chromium
+chromium zstd lz4
+flex bison bc libelf-dev libssl-dev cpio xz-utils
 autoconf automake libtool libtool-bin xfslibs-dev uuid-dev libattr1-dev libacl1-dev
 libaio-dev liburing-dev libgdbm-dev libgdbm-compat-dev libcap-dev gawk"
 missing=""

@@ -52,10 +52,14 @@ def ensure_headers(release, cache=None):
 
 
 def first_compiler_error(log_text):
-    """The first 'error:' line of a build log, trimmed to file:line: message."""
+    """The first 'error:' line of a build log, trimmed to file:line: message; else the
+    first missing tool ("/bin/sh: 1: flex: not found"); else the last line."""
     for line in log_text.splitlines():
         if re.search(r"\berror:", line):
             return re.sub(r"^.*?(?=[\w.-]+/[\w./-]*\.[ch]:\d+)", "", line.strip())[:300]
+    for line in log_text.splitlines():
+        if re.search(r": not found$|: command not found$", line.strip()):
+            return line.strip()[:300]
     lines = [line for line in log_text.splitlines() if line.strip()]
     return lines[-1][:300] if lines else "no output"
 

@@ -109,6 +109,9 @@ def test_source_spec_split(spec, expected):
      "core/file.c:120:5: error: implicit declaration of function "
      "'grab_cache_page_write_begin'"),
     ("cc1: some warnings\n", "cc1: some warnings"),
+    ("  LEX     scripts/kconfig/lexer.lex.c\n/bin/sh: 1: flex: not found\nmake[3]: *** "
+     "[scripts/Makefile.host:9: lexer.lex.c] Error 127\nmake: Leaving directory '/x'\n",
+     "/bin/sh: 1: flex: not found"),
 ])
 def test_first_compiler_error(log, expected):
     assert kbuild.first_compiler_error(log).endswith(expected)
