@@ -137,7 +137,9 @@ clean:
 	rm -rf .avocado-data $(VENV) *.egg-info
 
 bench-level1: image
-	$(BIN)/python benchmarks/bench_level1.py $(if $(COLD),--cold)
+	$(BIN)/python benchmarks/bench_level1.py $(if $(COLD),--cold) \
+		$(if $(VEXFS_SRC),--vexfs-src "$(VEXFS_SRC)") \
+		$(if $(VEXFS_PATCHES),--vexfs-patches "$(VEXFS_PATCHES)")
 
 # Re-run failed tests of a job exactly: make repro JOB=<job id|dir|latest> TEST=<name>
 # (without TEST: write repro.json with one command per failed test, run nothing).

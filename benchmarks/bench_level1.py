@@ -1,8 +1,9 @@
-"""Level 1 numbers: cold first run, warm wall time, boot to shell, ratio to plain virsh.
+"""Level 1 numbers: boot to shell by phase, level 1's wall time with and without a VexFS
+tree at 1 and 2 parallel tasks, the ratio to a plain virsh script, a cold first run.
 
 Prints numbers; it asserts nothing (targets live in the issue, not in a timed test).
-Run as root: `make bench-level1` (add COLD=1 to include a first-ever run that builds
-the image in a fresh cache).
+Run as root: `make bench-level1` (VEXFS_SRC/VEXFS_PATCHES add the VexFS runs; COLD=1 adds
+a first-ever run that builds the image in a fresh cache).
 """
 import argparse
 import os
@@ -12,8 +13,9 @@ import sys
 import tempfile
 import time
 
-from avocado_vexfs.vm import images
-from avocado_vexfs.vm.guest import Guest, GuestConfig
+from avocado_vexfs.kernel import flavours
+from avocado_vexfs.vm import boottime, images
+from avocado_vexfs.vm.guest import BASE_CMDLINE, Guest, GuestConfig
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.dirname(sys.executable)
@@ -28,19 +30,49 @@ def timed(cmd, env=None):
     return time.monotonic() - started
 
 
-def level1(env_extra=None, results=None):
+def level1(extra=(), parallel=1, env_extra=None):
+    """Seconds of one `avocado run` of cfg/level1.cfg (what `make level1` runs)."""
     env = dict(os.environ, PATH=BIN + os.pathsep + os.environ["PATH"],
                VIRTUAL_ENV=os.path.dirname(BIN), **(env_extra or {}))
-    # the steps level1_plain.sh also does: boot and the read/write smoke (level 1's
-    # lifecycle, mkfs_mount and persistence have no plain-script twin)
     return timed([os.path.join(BIN, "avocado"), "run", "--vt-config", "cfg/level1.cfg",
-                  "--vt-no-filter", "lifecycle mkfs_mount persistence",
-                  "--job-results-dir", results or tempfile.mkdtemp()], env=env)
+                  "--max-parallel-tasks", str(parallel), *extra,
+                  "--job-results-dir", tempfile.mkdtemp()], env=env)
+
+
+def smoke_only():
+    """The part of level 1 level1_plain.sh also does: boot and the read/write smoke."""
+    return ["--vt-no-filter", "lifecycle mkfs_mount persistence"]
+
+
+def vexfs_args(src, patches):
+    args = ["--vt-extra-params", f"vexfs_src={src}"]
+    return args + (["--vt-extra-params", f"vexfs_patches={patches}"] if patches else [])
+
+
+def series(values):
+    return f"median {statistics.median(values):.1f}s ({', '.join(f'{v:.1f}' for v in values)})"
+
+
+def boots(repeats):
+    """Boot to shell, whole and by phase (vm/boottime.py), over ``repeats`` boots."""
+    runs = []
+    for _ in range(repeats):
+        with Guest(GuestConfig(name_hint="bench-boot")) as guest:
+            runs.append(dict(guest.boot_phases, total=guest.boot_seconds))
+    print(f"boot to shell: {series([r['total'] for r in runs])}")
+    for phase in boottime.PHASES:
+        values = [r[phase] for r in runs if phase in r]
+        if values:
+            print(f"  {phase:10} median {statistics.median(values):.2f}s")
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=3, help="boots and plain runs")
+    parser.add_argument("--level-repeats", type=int, default=1, help="runs of level 1")
+    parser.add_argument("--parallel", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--vexfs-src", default="")
+    parser.add_argument("--vexfs-patches", default="")
     parser.add_argument("--cold", action="store_true",
                         help="also time a first-ever run (image build in a fresh cache)")
     args = parser.parse_args()
@@ -50,26 +82,29 @@ def main():
         started = time.monotonic()
         images.ensure("debian-12", cache=cache)
         build = time.monotonic() - started
-        run = level1({"AVOCADO_VEXFS_CACHE": cache})
+        run = level1(env_extra={"AVOCADO_VEXFS_CACHE": cache})
         subprocess.run(["rm", "-rf", cache], check=False)
         print(f"first run (image build {build:.0f}s + level 1 {run:.0f}s): {build + run:.0f}s")
+    boots(args.repeats)
+    trees = [("without a VexFS tree (vexfs cancelled)", [])]
+    if args.vexfs_src:
+        trees.append(("with VEXFS_SRC", vexfs_args(args.vexfs_src, args.vexfs_patches)))
+    for parallel in args.parallel:
+        for what, extra in trees:
+            runs = [level1(extra, parallel) for _ in range(args.level_repeats)]
+            print(f"level 1 {what}, {parallel} parallel: {series(runs)}")
     image = images.ensure("debian-12")
-    release = image.kernel("6.12")["release"]
-    warm = [level1() for _ in range(args.repeats)]
-    plain = [timed(["bash", "benchmarks/level1_plain.sh", image.directory, release])
+    kernel = flavours.for_guest(image, "6.12")
+    config = GuestConfig()
+    boot_file = kernel["vmlinux"] if config.kernel_entry == "pvh" and kernel.get(
+        "vmlinux") else kernel["vmlinuz"]
+    smoke = [level1(smoke_only()) for _ in range(args.repeats)]
+    plain = [timed(["bash", "benchmarks/level1_plain.sh", image.directory, boot_file,
+                    kernel["initramfs"], kernel["release"], BASE_CMDLINE])
              for _ in range(args.repeats)]
-    boots = []
-    for _ in range(args.repeats):
-        with Guest(GuestConfig(name_hint="bench-boot")) as guest:
-            boots.append(guest.boot_seconds)
-    w, p = statistics.median(warm), statistics.median(plain)
-    print(f"level 1 warm wall time: median {w:.1f}s of {args.repeats} "
-          f"({', '.join(f'{x:.1f}' for x in warm)})")
-    print(f"plain virsh+shell, same steps: median {p:.1f}s "
-          f"({', '.join(f'{x:.1f}' for x in plain)})")
-    print(f"ratio level 1 / plain: {w / p:.2f}x")
-    print(f"boot to shell: median {statistics.median(boots):.1f}s "
-          f"({', '.join(f'{x:.1f}' for x in boots)})")
+    print(f"boot + read/write smoke, level 1: {series(smoke)}")
+    print(f"the same steps, plain virsh+shell: {series(plain)}")
+    print(f"ratio level 1 / plain: {statistics.median(smoke) / statistics.median(plain):.2f}x")
 
 
 if __name__ == "__main__":

@@ -3,8 +3,11 @@
 # checksum, remount, verify, umount) with virsh, socat and shell only, no Avocado and no
 # library. bench_level1.py compares level 1's wall time against this script's.
 set -euo pipefail
-image_dir=$1
-release=$2
+image_dir=$1    # the guest image (its base.raw)
+kernel=$2       # what the library boots: the PVH ELF or the bzImage
+initrd=$3
+release=$4
+cmdline=$5      # the library's kernel command line: the same boot
 run=$(mktemp -d /var/lib/avocado-vexfs/run/avocado-vexfs-$$-plain-XXXX)
 chmod 755 "$run"
 trap '[ -n "${G_PID:-}" ] && kill "$G_PID" 2>/dev/null; virsh -q destroy "avocado-vexfs-$$-plain" >/dev/null 2>&1 || true; rm -rf "$run"' EXIT
@@ -25,8 +28,8 @@ boot() {
     cat > "$run/dom.xml" <<XML
 <domain type='qemu'><name>avocado-vexfs-$$-plain</name><memory unit='MiB'>2048</memory>
 <vcpu>2</vcpu><os><type arch='x86_64' machine='pc'>hvm</type>
-<kernel>$image_dir/vmlinuz-$release</kernel><initrd>$image_dir/initramfs-$release.gz</initrd>
-<cmdline>console=ttyS0,115200 panic=-1 loglevel=7</cmdline></os>
+<kernel>$kernel</kernel><initrd>$initrd</initrd>
+<cmdline>$cmdline</cmdline></os>
 <devices><disk type='file' device='disk'><driver name='qemu' type='qcow2' cache='unsafe'/>
 <source file='$run/root.qcow2'/><target dev='vda' bus='virtio'/></disk>
 <disk type='file' device='disk'><driver name='qemu' type='raw' cache='unsafe'/>

@@ -20,19 +20,12 @@ from avocado_vexfs.errors import ConfigError, HostError
 from avocado_vexfs.kernel import config as kconfig
 from avocado_vexfs.module import kbuild
 from avocado_vexfs.paths import REPO
-from avocado_vexfs.vm import host, images, initramfs
+from avocado_vexfs.vm import host
 
 LOG = logging.getLogger(__name__)
 FRAGMENTS_DIR = os.path.join(REPO, "guest-os", "kernels")
-BUILDER_VERSION = "1"
+BUILDER_VERSION = "2"
 MANIFEST = "manifest.json"
-
-# The kernel has no modules of its own, but modprobe of a built-in driver (loop,
-# scsi_debug, dm-*) still needs /lib/modules/<release>/modules.builtin*: the initramfs
-# carries them and copies them into the guest's root (its overlay) before handing over.
-INSTALL_MODULES_DIR = ("[ -d /kmods ] && mkdir -p /newroot/lib/modules && "
-                       "cp -a /kmods/. /newroot/lib/modules/\n")
-
 
 def fragment_path(flavour):
     path = os.path.join(FRAGMENTS_DIR, f"{flavour}.config")
@@ -67,20 +60,22 @@ def source_tarball(series):
 
 def release_suffix(flavour, source_version, base_text, fragment_text):
     """LOCALVERSION naming the flavour and the hash of everything the build reads, so a
-    changed fragment or a new linux-source is a new release, never a stale cache hit."""
+    changed fragment or a new linux-source is a new release, never a stale cache hit.
+
+    The initramfs is not part of it: it is packed per boot init (``vm.initramfs.packed``), so
+    a change to the init costs seconds, not a kernel build."""
     sha = hashlib.sha256(BUILDER_VERSION.encode())
-    for part in (source_version, base_text, fragment_text, INSTALL_MODULES_DIR,
-                 initramfs.ROOT_INIT):
+    for part in (source_version, base_text, fragment_text):
         sha.update(part.encode() + b"\0")
     return f"-avocado-{flavour}-{sha.hexdigest()[:8]}"
 
 
-def ensure(series, flavour, base_config, busybox, cache=None):
+def ensure(series, flavour, base_config, cache=None):
     """The built kernel for (series, flavour) as an image kernel entry, building it once.
 
     :param base_config: Debian's config for the series (from the guest image)
-    :param busybox: the static busybox for its initramfs (from the guest image)
-    :returns: dict with release, vmlinuz, initramfs, config and build (the tree
+    :returns: dict with release, vmlinuz, vmlinux (the ELF, for a PVH boot), modules
+        (what the initramfs carries), config and build (the tree
         out-of-tree modules are built against)
     """
     with open(fragment_path(flavour), encoding="utf-8") as fragment:
@@ -98,14 +93,14 @@ def ensure(series, flavour, base_config, busybox, cache=None):
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not os.path.isfile(os.path.join(directory, MANIFEST)):
             _build(directory, tarball, source_version, base_text, fragment_text, suffix,
-                   busybox, flavour)
-    return load(directory)
+                   flavour)
+        return load(directory)
 
 
 def load(directory):
     with open(os.path.join(directory, MANIFEST), encoding="utf-8") as manifest:
         entry = json.load(manifest)
-    for key in ("vmlinuz", "initramfs", "config", "build"):
+    for key in ("vmlinuz", "vmlinux", "modules", "config", "build"):
         entry[key] = os.path.join(directory, entry[key])
     return entry
 
@@ -120,8 +115,7 @@ def _progress(log_path, started, what):
     return report
 
 
-def _build(directory, tarball, source_version, base_text, fragment_text, suffix, busybox,
-           flavour):
+def _build(directory, tarball, source_version, base_text, fragment_text, suffix, flavour):
     shutil.rmtree(directory, ignore_errors=True)
     os.makedirs(directory)
     log_path = os.path.join(directory, "build.log")
@@ -135,12 +129,12 @@ def _build(directory, tarball, source_version, base_text, fragment_text, suffix,
     os.makedirs(out)
     kbuild.run_logged(["tar", "xJf", tarball, "-C", src, "--strip-components=1"], log_path,
                       f"{what}: unpacking {tarball} failed")
-    compile_tree(directory, source_version, base_text, fragment_text, suffix, busybox,
-                 flavour, started)
+    compile_tree(directory, source_version, base_text, fragment_text, suffix, flavour,
+                 started)
 
 
-def compile_tree(directory, source_version, base_text, fragment_text, suffix, busybox,
-                 flavour, started):
+def compile_tree(directory, source_version, base_text, fragment_text, suffix, flavour,
+                 started):
     """Configure, build and package the unpacked tree in ``directory``.
 
     Apart from the unpacking so that a tree already built for a neighbouring fragment
@@ -166,7 +160,7 @@ def compile_tree(directory, source_version, base_text, fragment_text, suffix, bu
                       every=60)
     release = subprocess.run(make + ["-s", "kernelrelease"], capture_output=True,
                              text=True, check=True).stdout.strip().splitlines()[-1]
-    staging = os.path.join(directory, "modules-install")
+    staging = os.path.join(directory, "modules")
     kbuild.run_logged(make + [f"INSTALL_MOD_PATH={staging}", "modules_install"], log_path,
                       f"{what}: modules_install failed")
     modules_dir = os.path.join(staging, "lib", "modules", release)
@@ -176,15 +170,10 @@ def compile_tree(directory, source_version, base_text, fragment_text, suffix, bu
     shutil.copy(os.path.join(out, "arch", "x86", "boot", "bzImage"),
                 os.path.join(directory, f"vmlinuz-{release}"))
     shutil.copy(os.path.join(out, ".config"), os.path.join(directory, f"config-{release}"))
-    init = initramfs.ROOT_INIT.format(root="/dev/vda", rootfstype="ext4",
-                                      init=images.GUEST_INIT).replace(
-        "umount /proc\n", INSTALL_MODULES_DIR + "umount /proc\n")
-    initramfs.build(os.path.join(directory, f"initramfs-{release}.gz"), busybox=busybox,
-                    init_script=init, extra_tree=(os.path.join(staging, "lib", "modules"),
-                                                  "kmods"))
-    shutil.rmtree(staging)
+    # the uncompressed ELF (in the tree) boots through PVH: no decompression under TCG
     manifest = {"release": release, "flavour": flavour, "source": source_version,
-                "vmlinuz": f"vmlinuz-{release}", "initramfs": f"initramfs-{release}.gz",
+                "vmlinuz": f"vmlinuz-{release}", "vmlinux": os.path.join("build", "vmlinux"),
+                "modules": os.path.join("modules", "lib", "modules"),
                 "config": f"config-{release}", "build": "build",
                 "build_seconds": round(time.monotonic() - started),
                 "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}

@@ -8,6 +8,7 @@ import os
 
 from avocado_vexfs.errors import ConfigError
 from avocado_vexfs.kernel import build, features
+from avocado_vexfs.vm import initramfs
 
 STOCK = "stock"
 # KASAN, lockdep and kmemleak make a TCG guest boot about 4x slower (measured: about a
@@ -23,20 +24,30 @@ def names():
 
 
 def for_guest(image, series, flavour=STOCK, cache=None):
-    """The kernel entry (release, vmlinuz, initramfs, config, features) a guest boots.
+    """The kernel entry (release, vmlinuz, vmlinux, initramfs, config, features) a
+    guest boots.
 
     A built flavour is built here when missing: before any guest boots, like the image
-    and the module builds.
+    and the module builds. The initramfs is packed for the image's guest init.
     """
     stock = image.kernel(series)
     if flavour in (None, "", STOCK):
+        stock["initramfs"] = initramfs.packed(image.directory, stock["release"],
+                                              image.busybox, image.recipe.init,
+                                              staged_modules=stock["modules"])
         return _with_features(stock, os.path.join(image.directory, stock["config"]))
     if flavour not in names():
         raise ConfigError(f"guest_kernel_flavour = {flavour!r}: expected one of "
                           f"{', '.join(names())}")
     entry = build.ensure(series, flavour,
                          base_config=os.path.join(image.directory, stock["config"]),
-                         busybox=os.path.join(image.directory, "busybox"), cache=cache)
+                         cache=cache)
+    # the kernel has no modules of its own but the ones its fragment builds as modules
+    # (scsi_debug); modprobe of a built-in driver still needs modules.builtin*: the
+    # initramfs carries the modules directory as /kmods into the guest's root overlay
+    entry["initramfs"] = initramfs.packed(os.path.dirname(entry["build"]), entry["release"],
+                                          image.busybox, image.recipe.init,
+                                          extra_tree=(entry["modules"], "kmods"))
     entry["cmdline"] = cmdline(flavour)
     entry["boot_factor"] = BOOT_FACTOR
     return _with_features(entry, entry["config"])

@@ -16,11 +16,10 @@ import time
 
 from avocado_vexfs.errors import ConfigError, ImageError
 from avocado_vexfs.paths import REPO
-from avocado_vexfs.vm import host, initramfs
+from avocado_vexfs.vm import host, initramfs, pvh
 
 RECIPES_DIR = os.path.join(REPO, "guest-os")
-BUILDER_VERSION = "1"
-GUEST_INIT = "/sbin/avocado-vexfs-init"
+BUILDER_VERSION = "2"
 LOG = logging.getLogger(__name__)
 
 
@@ -46,19 +45,28 @@ class Recipe:
     def kernels(self):
         return self.data["kernels"]
 
-    def digest(self):
-        """Hash of every file in the recipe directory, the initramfs init and BUILDER_VERSION.
+    @property
+    def init(self):
+        """The guest init (PID 1 after the initramfs): a boot file, read at boot."""
+        return os.path.join(self.path, self.data["init"])
 
-        Bump BUILDER_VERSION when a change to the builder changes what it produces.
+    def digest(self):
+        """Hash of every file in the recipe directory but the guest init, and
+        BUILDER_VERSION.
+
+        The init and the initramfs are boot files (vm/bootfiles.py), packed per boot
+        init: a change to them rebuilds no image. Bump BUILDER_VERSION when a change to
+        the builder changes what it produces.
         """
         sha = hashlib.sha256(BUILDER_VERSION.encode())
         for root, _, files in sorted(os.walk(self.path)):
             for file_name in sorted(files):
                 full = os.path.join(root, file_name)
+                if full == self.init:
+                    continue
                 sha.update(os.path.relpath(full, self.path).encode())
                 with open(full, "rb") as content:
                     sha.update(content.read())
-        sha.update(initramfs.ROOT_INIT.encode())
         return sha.hexdigest()[:16]
 
 
@@ -74,16 +82,26 @@ class Image:
     def base(self):
         return os.path.join(self.directory, self.manifest["base"])
 
+    @property
+    def recipe(self):
+        return Recipe(self.manifest["recipe"])
+
+    @property
+    def busybox(self):
+        return os.path.join(self.directory, "busybox")
+
     def kernel(self, variant):
-        """Kernel, initramfs and release for ``variant`` ("6.12", "6.1")."""
+        """Kernel (bzImage and, where it boots through PVH, its ELF), staged initramfs
+        modules, config and release for ``variant`` ("6.12", "6.1")."""
         kernels = self.manifest["kernels"]
         if variant not in kernels:
             raise ConfigError(f"guest kernel variant {variant!r} is not in image "
                               f"{self.manifest['recipe']}: expected one of "
                               f"{', '.join(sorted(kernels))}")
         entry = dict(kernels[variant])
-        entry["vmlinuz"] = os.path.join(self.directory, entry["vmlinuz"])
-        entry["initramfs"] = os.path.join(self.directory, entry["initramfs"])
+        for key in ("vmlinuz", "vmlinux", "modules"):
+            if entry.get(key):
+                entry[key] = os.path.join(self.directory, entry[key])
         return entry
 
 
@@ -142,7 +160,6 @@ def _build(recipe, directory):
             packages = list(data["packages"])
             for kernel in data["kernels"].values():
                 packages += [kernel["image"], kernel["headers"]]
-            init_src = os.path.join(recipe.path, data["init"])
             LOG.info("building guest image %s (%d packages, takes a few minutes; log: %s)",
                      recipe.name, len(packages), log_path)
             _run(["mmdebstrap", "--variant=apt", "--mode=root",
@@ -150,7 +167,6 @@ def _build(recipe, directory):
                   "--dpkgopt=force-confold", "--dpkgopt=force-confdef",
                   "--essential-hook=mkdir -p \"$1/etc/initramfs-tools\" && "
                   "echo update_initramfs=no > \"$1/etc/initramfs-tools/update-initramfs.conf\"",
-                  f"--customize-hook=install -m 0755 {init_src} \"$1{GUEST_INIT}\"",
                   "--customize-hook=rm -f \"$1\"/boot/initrd.img-*",
                   "--customize-hook=echo avocado-vexfs > \"$1/etc/hostname\"",
                   f"--include={','.join(packages)}",
@@ -165,17 +181,16 @@ def _build(recipe, directory):
                 vmlinuz = f"vmlinuz-{release}"
                 shutil.copy(os.path.join(rootfs, "boot", vmlinuz), work)
                 shutil.copy(os.path.join(rootfs, "boot", f"config-{release}"), work)
-                initrd = f"initramfs-{release}.gz"
-                initramfs.build(
-                    os.path.join(work, initrd),
-                    busybox=os.path.join(rootfs, "bin", "busybox"),
-                    init_script=initramfs.ROOT_INIT.format(
-                        root="/dev/vda", rootfstype="ext4", init=GUEST_INIT),
-                    modules_dir=os.path.join(rootfs, "lib", "modules", release),
-                    modules=data.get("initramfs_modules", []))
-                manifest["kernels"][variant] = {"release": release, "vmlinuz": vmlinuz,
-                                                "initramfs": initrd,
-                                                "config": f"config-{release}"}
+                modules = f"initramfs-modules-{release}"
+                initramfs.stage_modules(os.path.join(rootfs, "lib", "modules", release),
+                                        data.get("initramfs_modules", []),
+                                        os.path.join(work, modules))
+                elf = pvh.extract(os.path.join(work, vmlinuz),
+                                  os.path.join(work, f"vmlinux-{release}"))
+                manifest["kernels"][variant] = {
+                    "release": release, "vmlinuz": vmlinuz, "modules": modules,
+                    "vmlinux": os.path.basename(elf) if elf else None,
+                    "config": f"config-{release}"}
             shutil.copy(os.path.join(rootfs, "bin", "busybox"), work)
             LOG.info("writing base image (%s, ext4 from a directory)", data["image_size"])
             base = os.path.join(work, "base.raw")

@@ -6,6 +6,7 @@ needs, mounts it and hands over to the image's init, so boot time stays near the
 kernel's own floor. The same builder makes the KVM probe's initramfs.
 """
 import gzip
+import hashlib
 import io
 import lzma
 import os
@@ -18,6 +19,10 @@ try:
 except ImportError:  # optional: only guests whose modules are zstd-compressed need it
     zstandard = None
 
+# The initramfs mounts the root and makes the guest's mounts itself with busybox (under
+# TCG each exec of one of the image's dynamically linked tools costs tens of ms), then
+# hands over to the guest init it carries (guest-os/<recipe>/init, copied to /run): the
+# init is a boot file, not part of the image, so changing it rebuilds no image.
 ROOT_INIT = """#!/bin/busybox sh
 /bin/busybox --install -s /bin
 mkdir -p /proc /sys /dev /newroot
@@ -25,15 +30,31 @@ mount -t proc proc /proc
 mount -t devtmpfs devtmpfs /dev
 for m in $(cat /modules.order); do insmod /lib/modules/$m || echo "initramfs: insmod $m failed" >/dev/kmsg; done
 i=0
-while [ ! -b {root} ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done
+while [ ! -b {root} ] && [ $i -lt 1500 ]; do sleep 0.02; i=$((i+1)); done
 if ! mount -t {rootfstype} -o rw {root} /newroot; then
     echo "avocado-vexfs: initramfs could not mount {root}" >/dev/kmsg
     poweroff -f
 fi
+[ -d /kmods ] && mkdir -p /newroot/lib/modules && cp -a /kmods/. /newroot/lib/modules/
 umount /proc
 mount --move /dev /newroot/dev
-exec switch_root /newroot {init}
+cd /newroot
+mount -t proc proc proc
+mount -t sysfs sysfs sys
+mkdir -p dev/pts dev/shm
+mount -t devpts -o gid=5,mode=620 devpts dev/pts
+mount -t tmpfs tmpfs dev/shm
+mount -t tmpfs -o mode=755 tmpfs run
+mount -t tmpfs -o mode=1777 tmpfs tmp
+mount -t debugfs debugfs sys/kernel/debug
+mount -t configfs configfs sys/kernel/config 2>/dev/null
+[ -e dev/fd ] || ln -s /proc/self/fd dev/fd
+hostname avocado-vexfs
+ip link set lo up 2>/dev/null
+cp /guest-init run/guest-init
+exec switch_root /newroot /run/guest-init
 """
+PACKER_VERSION = "1"
 
 PROBE_INIT = """#!/bin/busybox sh
 /bin/busybox mkdir -p /proc
@@ -126,13 +147,49 @@ def _add_tree(cpio, directory, name):
                 cpio.add_file(f"{prefix}/{file_name}", content.read())
 
 
-def build(output, busybox, init_script, modules_dir=None, modules=(), extra_tree=None):
+def packed(directory, release, busybox, guest_init, staged_modules=None, extra_tree=None):
+    """The root initramfs of ``release`` for today's ROOT_INIT and guest init, packed
+    into ``directory`` once per their text (about a second), so that a change to either
+    takes effect at the next boot without rebuilding an image or a kernel.
+
+    :param guest_init: path of the guest's init (guest-os/<recipe>/init)
+    """
+    init = ROOT_INIT.format(root="/dev/vda", rootfstype="ext4")
+    with open(guest_init, "rb") as src:
+        guest = src.read()
+    sha = hashlib.sha256(PACKER_VERSION.encode())
+    for part in (init.encode(), guest, repr(extra_tree).encode()):
+        sha.update(part + b"\0")
+    path = os.path.join(directory, f"initramfs-{release}-{sha.hexdigest()[:12]}.gz")
+    if not os.path.isfile(path):
+        build(path, busybox, init, staged_modules=staged_modules,
+              files={"guest-init": guest}, extra_tree=extra_tree)
+    return path
+
+
+def stage_modules(modules_dir, names, out_dir):
+    """Copy the modules ``names`` need from a kernel's modules directory into
+    ``out_dir``, plain (busybox insmod takes no compressed module), with their load
+    order in ``out_dir/modules.order``: what ``build`` packs, kept beside the image."""
+    os.makedirs(out_dir, exist_ok=True)
+    order = []
+    for rel in module_closure(modules_dir, names):
+        plain = os.path.basename(rel).split(".ko")[0] + ".ko"
+        with open(os.path.join(out_dir, plain), "wb") as out:
+            out.write(_read_module(os.path.join(modules_dir, rel)))
+        order.append(plain)
+    with open(os.path.join(out_dir, "modules.order"), "w", encoding="utf-8") as out:
+        out.write("".join(f"{name}\n" for name in order))
+    return out_dir
+
+
+def build(output, busybox, init_script, staged_modules=None, files=None, extra_tree=None):
     """Write a gzip-compressed initramfs to ``output``.
 
     :param busybox: path to a static busybox binary
     :param init_script: text of /init
-    :param modules_dir: the kernel's /lib/modules/<release> directory
-    :param modules: module names to load, in order, with their dependencies
+    :param staged_modules: a directory from ``stage_modules``: loaded in its order
+    :param files: {name: bytes} of further executables at the archive's root
     :param extra_tree: (host directory, name) to carry the directory as /<name>
     """
     cpio = _Cpio()
@@ -141,17 +198,20 @@ def build(output, busybox, init_script, modules_dir=None, modules=(), extra_tree
     with open(busybox, "rb") as busybox_file:
         cpio.add_file("bin/busybox", busybox_file.read(), 0o755)
     cpio.add_file("init", init_script.encode(), 0o755)
+    for name, data in sorted((files or {}).items()):
+        cpio.add_file(name, data, 0o755)
     order = []
-    if modules_dir:
-        for rel in module_closure(modules_dir, modules):
-            plain = os.path.basename(rel).split(".ko")[0] + ".ko"
-            cpio.add_file(f"lib/modules/{plain}",
-                          _read_module(os.path.join(modules_dir, rel)))
-            order.append(plain)
+    if staged_modules:
+        with open(os.path.join(staged_modules, "modules.order"), encoding="utf-8") as text:
+            order = text.read().split()
+        for plain in order:
+            with open(os.path.join(staged_modules, plain), "rb") as module:
+                cpio.add_file(f"lib/modules/{plain}", module.read())
     if extra_tree:
         _add_tree(cpio, *extra_tree)
-    cpio.add_file("modules.order", ("\n".join(order) + "\n").encode())
-    tmp = output + ".tmp"
+    cpio.add_file("modules.order", "".join(f"{name}\n" for name in order).encode())
+    # a private temporary name: two jobs may pack the same initramfs at once
+    tmp = f"{output}.{os.getpid()}.tmp"
     with gzip.open(tmp, "wb", compresslevel=6) as out:
         out.write(cpio.finish())
     os.replace(tmp, output)

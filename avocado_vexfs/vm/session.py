@@ -19,6 +19,10 @@ from avocado_vexfs.errors import GuestCommandError, GuestError
 PROMPT = "@avx@# "
 PROMPT_RE = r"@avx@# $"
 RESEND_SECONDS = 3
+# aexpect reads until the shell has been silent this long (its default: 0.1 s), twice a
+# command (the command, then `echo $?`): 0.2 s of every command were spent waiting on a
+# prompt that had already come. The prompt regex decides when output is complete.
+READ_QUIET = 0.005
 
 
 def _ensure_helper_on_path():
@@ -31,9 +35,11 @@ def _ensure_helper_on_path():
 class Session:
     """One interactive /bin/sh in the guest."""
 
-    def __init__(self, socket_path, log_file=None, timeout=30, settle=0.0):
+    def __init__(self, socket_path, log_file=None, timeout=30, settle=0.0, setup=True):
         """:param settle: seconds to read the shell's output before typing (a client
-        taking over a running guest's port)"""
+        taking over a running guest's port)
+        :param setup: False connects only: ``setup()`` is called once the guest's shell
+        runs (a guest still booting: the client's start overlaps the boot)"""
         self.socket_path = socket_path
         _ensure_helper_on_path()
         self.shell = aexpect.ShellSession(
@@ -41,13 +47,14 @@ class Session:
             auto_close=True, prompt=PROMPT_RE, status_test_command="echo $?",
             output_func=self._log if log_file else None)
         self._log_file = open(log_file, "a", encoding="utf-8") if log_file else None
-        self._setup(timeout, settle)
+        if setup:
+            self.setup(timeout, settle)
 
     def _log(self, line):
         self._log_file.write(line + "\n")
         self._log_file.flush()
 
-    def _setup(self, timeout, settle):
+    def setup(self, timeout=30, settle=0.0):
         """Make the guest's shell predictable: our prompt, no echo, no continuation prompt.
 
         The line is sent again every few seconds until the prompt answers: a client that
@@ -64,7 +71,8 @@ class Session:
             sent += 1
             wait = min(RESEND_SECONDS, deadline - time.monotonic())
             try:
-                self.shell.read_until_last_line_matches([PROMPT_RE], timeout=wait)
+                self.shell.read_until_last_line_matches([PROMPT_RE], timeout=wait,
+                                                        internal_timeout=READ_QUIET)
                 break
             except aexpect.ExpectError as err:
                 if time.monotonic() >= deadline - 0.01:
@@ -90,7 +98,8 @@ class Session:
     def status_output(self, command, timeout=60):
         """Run ``command``; return (exit status, output)."""
         try:
-            return self.shell.cmd_status_output(command, timeout=timeout)
+            return self.shell.cmd_status_output(command, timeout=timeout,
+                                                internal_timeout=READ_QUIET)
         except aexpect.ShellTimeoutError as err:
             raise GuestError(f"guest command {command!r} gave no prompt within "
                              f"{timeout}s") from err

@@ -115,6 +115,7 @@ def _judged(test, params, guest, opts, slot, setup):
         test.log.info("guest image: %s", guest.image.directory)
         facts.record(test.logdir, kernel=guest.kernel["release"],
                      boot_seconds=round(guest.boot_seconds, 1),
+                     boot_phases=guest.boot_phases,
                      image=os.path.basename(guest.image.directory),
                      image_dir=guest.image.directory,
                      **({"pool_slot": slot.index, "pool_tests_before": slot.tests_served}

@@ -34,12 +34,15 @@ def test_archive_lists_init_busybox_and_plain_modules(tmp_path):
     busybox = tmp_path / "busybox"
     busybox.write_bytes(b"\x7fELF fake")
     out = tmp_path / "initrd.gz"
-    initramfs.build(str(out), str(busybox), "#!/bin/sh\necho hi\n",
-                    modules_dir=str(_modules_dir(tmp_path)), modules=["virtio_blk"])
+    staged = initramfs.stage_modules(str(_modules_dir(tmp_path)), ["virtio_blk"],
+                                     str(tmp_path / "staged"))
+    initramfs.build(str(out), str(busybox), "#!/bin/sh\necho hi\n", staged_modules=staged,
+                    files={"guest-init": b"#!/bin/sh\n"})
     raw = gzip.decompress(out.read_bytes())
     listing = subprocess.run(["cpio", "-t", "--quiet"], input=raw, capture_output=True,
                              check=True).stdout.decode().split()
-    assert {"init", "bin/busybox", "modules.order", "lib/modules/virtio_blk.ko"} <= set(listing)
+    assert {"init", "guest-init", "bin/busybox", "modules.order",
+            "lib/modules/virtio_blk.ko"} <= set(listing)
     extracted = tmp_path / "x"
     extracted.mkdir()
     subprocess.run(["cpio", "-id", "--quiet"], input=raw, cwd=extracted, check=True)
@@ -47,3 +50,22 @@ def test_archive_lists_init_busybox_and_plain_modules(tmp_path):
         "virtio.ko", "virtio_ring.ko", "virtio_blk.ko"]
     assert (extracted / "lib/modules/virtio_blk.ko").read_bytes() == b"virtio_blk"
     assert (extracted / "init").stat().st_mode & 0o111
+
+
+def test_packed_once_per_init_text(tmp_path):
+    """A new guest init is a new initramfs (the next boot takes it); the same one is
+    packed once."""
+    busybox = tmp_path / "busybox"
+    busybox.write_bytes(b"\x7fELF fake")
+    staged = initramfs.stage_modules(str(_modules_dir(tmp_path)), ["virtio_blk"],
+                                     str(tmp_path / "staged"))
+    guest_init = tmp_path / "init"
+    guest_init.write_text("#!/bin/sh\necho one\n")
+    first = initramfs.packed(str(tmp_path), "6.99", str(busybox), str(guest_init), staged)
+    assert initramfs.packed(str(tmp_path), "6.99", str(busybox), str(guest_init),
+                            staged) == first
+    guest_init.write_text("#!/bin/sh\necho two\n")
+    second = initramfs.packed(str(tmp_path), "6.99", str(busybox), str(guest_init), staged)
+    assert second != first
+    raw = gzip.decompress(open(second, "rb").read())
+    assert b"echo two" in raw and b"switch_root /newroot /run/guest-init" in raw
