@@ -27,7 +27,7 @@ boot() {
     truncate -s 512M "$run/scratch.raw"
     cat > "$run/dom.xml" <<XML
 <domain type='qemu'><name>avocado-vexfs-$$-plain</name><memory unit='MiB'>2048</memory>
-<vcpu>2</vcpu><os><type arch='x86_64' machine='pc'>hvm</type>
+<vcpu>2</vcpu><os><type arch='x86_64' machine='q35'>hvm</type>
 <kernel>$kernel</kernel><initrd>$initrd</initrd>
 <cmdline>$cmdline</cmdline></os>
 <devices><disk type='file' device='disk'><driver name='qemu' type='qcow2' cache='unsafe'/>

@@ -10,7 +10,9 @@ from avocado_vexfs.vt.steps import booted_guest
 def run(test, params, env):
     """
     1) boot a guest from the cached image (overlay on the read-only base)
-    2) check uname -r against the release the variant's kernel package installed
+    2) check uname -r against the release the variant's kernel package installed, and
+       that the guest runs on every vCPU the cfg gave it (a boot option that lost the
+       I/O APIC once left guests a single CPU, silently: SMP races went untested)
     3) check each checker the kernel was built with (KASAN, lockdep, kmemleak, UBSAN,
        KFENCE) is live in the guest: a debug kernel that lost one would pass everything
     4) the console verdict (no oops, BUG, WARNING, panic) is checked on the way out
@@ -22,6 +24,9 @@ def run(test, params, env):
         results = checks.Checks("boot")
         results.add("kernel_release", [] if running == want else [
             f"guest runs kernel {running}, variant {params['guest_kernel']} expects {want}"])
+        online = int(guest.cmd("getconf _NPROCESSORS_ONLN").strip())
+        results.add("vcpus", [] if online == guest.config.vcpus else [
+            f"guest runs {online} CPU(s), the cfg gave it vcpus = {guest.config.vcpus}"])
         error_context.context("check the kernel's checkers are live", test.log.info)
         results.add("kernel_features", [
             f"{name}: built in ({features.FEATURES[name][0]}=y) but not live in the guest"
