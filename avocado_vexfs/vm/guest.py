@@ -4,10 +4,13 @@ Everything a guest creates lives in one run directory named after the domain, wh
 holds the owner's pid: a later run removes directories whose owner is dead, so even a
 SIGKILLed job leaves nothing behind for long (its domain is already gone, see domain.py).
 """
+import ctypes
+import logging
 import os
 import re
 import shutil
 import signal
+import sys
 import threading
 import time
 import uuid
@@ -20,6 +23,8 @@ from avocado_vexfs.vm import accel, boottime, console_watch, host, images
 from avocado_vexfs.vm.session import Session
 
 READY_MARKER = "avocado-vexfs: guest ready"
+PR_SET_PDEATHSIG = 1
+LOG = logging.getLogger(__name__)
 _LIVE = set()
 KEPT_FILE = "kept-guest.json"  # a guest kept for debugging (vm/infra.py): sweep leaves it
 
@@ -53,7 +58,12 @@ def sweep_stale(run_root, uri=host.DEFAULT_URI):
 
 
 def _install_signal_cleanup():
-    """SIGTERM (what Avocado sends a test it interrupts) runs our cleanups via SystemExit."""
+    """SIGTERM (what Avocado sends a test it interrupts) runs our cleanups via SystemExit.
+
+    Also when our parent dies: Avocado stops an interrupted task (Ctrl-C) with SIGTERM
+    to its runner, and the avocado-vt runner runs the test in a child process that it
+    does not stop; that child, ours, went on with its guest for as long as its test ran.
+    """
     if threading.current_thread() is not threading.main_thread():
         return  # only the main thread may set handlers; autodestroy still covers us
     if signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None):
@@ -62,6 +72,20 @@ def _install_signal_cleanup():
                 guest.cleanup()
             raise SystemExit(128 + signum)
         signal.signal(signal.SIGTERM, _on_term)
+    _term_with_parent()
+
+
+def _term_with_parent():
+    """Ask the kernel for SIGTERM when the parent process exits (prctl PR_SET_PDEATHSIG)."""
+    if not sys.platform.startswith("linux"):
+        return
+    parent = os.getppid()
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0) != 0:
+        LOG.debug("prctl(PR_SET_PDEATHSIG) failed: errno %d", ctypes.get_errno())
+        return
+    if os.getppid() != parent:  # the parent died before the call: nobody will tell us
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 def chain_signal_cleanup(signals=(signal.SIGTERM, signal.SIGINT)):
