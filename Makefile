@@ -127,8 +127,13 @@ unit: setup
 e2e: image
 	$(BIN)/pytest -q tests/e2e
 
+# End-to-end files on E2E_WORKERS pytest-xdist workers (a file stays on one worker: its
+# tests share fixtures); 1 runs them one by one.
+E2E_WORKERS ?= 2
 test: image
-	$(BIN)/pytest --durations=20 tests/unit tests/e2e
+	$(BIN)/pytest -q tests/unit
+	$(BIN)/pytest --durations=20 $(if $(filter-out 1,$(E2E_WORKERS)),-n $(E2E_WORKERS) \
+		--dist loadfile) tests/e2e
 
 sweep: setup
 	@$(AVX) sweep

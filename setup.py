@@ -20,7 +20,8 @@ setup(
         "jinja2>=3,<4",
         "setuptools<81",
     ],
-    extras_require={"test": ["pytest>=7,<9"]},
+    # pytest-xdist: make test runs the end-to-end files on two workers
+    extras_require={"test": ["pytest>=7,<9", "pytest-xdist>=3,<4"]},
     entry_points={
         "console_scripts": [
             "avocado-vexfs=avocado_vexfs.cli.main:main",

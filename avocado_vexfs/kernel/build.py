@@ -121,7 +121,7 @@ def _build(directory, tarball, source_version, base_text, fragment_text, suffix,
     log_path = os.path.join(directory, "build.log")
     started = time.monotonic()
     what = f"{flavour} kernel build"
-    LOG.info("building the %s guest kernel from %s %s (once; about 40 min on 2 cores; "
+    LOG.info("building the %s guest kernel from %s %s (once; about 25 min on 2 cores; "
              "log: %s)", flavour, os.path.basename(tarball), source_version, log_path)
     src = os.path.join(directory, "src")
     out = os.path.join(directory, "build")

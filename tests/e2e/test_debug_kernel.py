@@ -2,10 +2,10 @@
 its exact title, in guests whose checkers are proven live first.
 
 The kernel is built once from Debian's linux-source (guest-os/kernels/debug.config) and
-cached; the first run here builds it (40 to 80 minutes on 2 cores). Triggers that leave
+cached; the first run here builds it (about 25 minutes on 2 cores). Triggers that leave
 the kernel running share a guest (kasan_multi_shot keeps KASAN reporting after its first
 report); lockdep turns itself off after its first report, and after any KASAN report, so
-each lockdep trigger comes first in its guest. A debug guest boots in about a minute under TCG, so
+each lockdep trigger comes first in its guest. A debug guest boots in about 15 s under TCG;
 this file boots two. Set AVX_CAPTURE_LOGS=DIR to keep each console as a golden log for
 tests/data/console/.
 """
