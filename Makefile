@@ -131,6 +131,7 @@ e2e: image
 # tests share fixtures); 1 runs them one by one.
 E2E_WORKERS ?= 2
 test: image
+	@$(AVX) check-make-vars "E2E_WORKERS=$(E2E_WORKERS)"
 	$(BIN)/pytest -q tests/unit
 	$(BIN)/pytest --durations=20 $(if $(filter-out 1,$(E2E_WORKERS)),-n $(E2E_WORKERS) \
 		--dist loadfile) tests/e2e

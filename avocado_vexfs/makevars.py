@@ -117,7 +117,8 @@ def _instr_params(value):
             raise ValueError(str(err)) from None
 
 
-CHECKS = {"PARALLEL": _parallel, "QUICK": _boolean, "DEBUG": _boolean, "COLD": _boolean,
+CHECKS = {"PARALLEL": _parallel, "E2E_WORKERS": _parallel, "QUICK": _boolean,
+          "DEBUG": _boolean, "COLD": _boolean,
           "RECIPE": _recipe, "VEXFS_SRC": _source, "VEXFS_PATCHES": _directory,
           "BASELINE_LEVEL": _level, "FSTESTS_SRC": _fstests_source, "FS": _filesystem,
           "KERNEL": _kernel, "MINUTES": _minutes, "TAGS": _tags, "SCENARIOS": _scenarios,

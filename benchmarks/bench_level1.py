@@ -13,7 +13,6 @@ import sys
 import tempfile
 import time
 
-from avocado_vexfs.kernel import flavours
 from avocado_vexfs.vm import boottime, images
 from avocado_vexfs.vm.guest import BASE_CMDLINE, Guest, GuestConfig
 
@@ -93,14 +92,11 @@ def main():
         for what, extra in trees:
             runs = [level1(extra, parallel) for _ in range(args.level_repeats)]
             print(f"level 1 {what}, {parallel} parallel: {series(runs)}")
-    image = images.ensure("debian-12")
-    kernel = flavours.for_guest(image, "6.12")
-    config = GuestConfig()
-    boot_file = kernel["vmlinux"] if config.kernel_entry == "pvh" and kernel.get(
-        "vmlinux") else kernel["vmlinuz"]
+    guest = Guest(GuestConfig())  # not started: the files and kernel a guest would boot
     smoke = [level1(smoke_only()) for _ in range(args.repeats)]
-    plain = [timed(["bash", "benchmarks/level1_plain.sh", image.directory, boot_file,
-                    kernel["initramfs"], kernel["release"], BASE_CMDLINE])
+    plain = [timed(["bash", "benchmarks/level1_plain.sh", guest.image.directory,
+                    guest.boot_kernel(), guest.kernel["initramfs"],
+                    guest.kernel["release"], BASE_CMDLINE])
              for _ in range(args.repeats)]
     print(f"boot + read/write smoke, level 1: {series(smoke)}")
     print(f"the same steps, plain virsh+shell: {series(plain)}")

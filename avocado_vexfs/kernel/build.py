@@ -27,6 +27,7 @@ FRAGMENTS_DIR = os.path.join(REPO, "guest-os", "kernels")
 BUILDER_VERSION = "2"
 MANIFEST = "manifest.json"
 
+
 def fragment_path(flavour):
     path = os.path.join(FRAGMENTS_DIR, f"{flavour}.config")
     if not os.path.isfile(path):
@@ -62,8 +63,8 @@ def release_suffix(flavour, source_version, base_text, fragment_text):
     """LOCALVERSION naming the flavour and the hash of everything the build reads, so a
     changed fragment or a new linux-source is a new release, never a stale cache hit.
 
-    The initramfs is not part of it: it is packed per boot init (``vm.initramfs.packed``), so
-    a change to the init costs seconds, not a kernel build."""
+    The initramfs is not part of it: it is packed per boot init
+    (``vm.initramfs.packed``), so a change to the init costs seconds, not a build."""
     sha = hashlib.sha256(BUILDER_VERSION.encode())
     for part in (source_version, base_text, fragment_text):
         sha.update(part.encode() + b"\0")

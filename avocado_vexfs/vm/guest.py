@@ -256,8 +256,7 @@ class Guest:
             self.control_socket = control
             xml = domain_mod.render_xml(
                 domain_type=domain_type, name=self.name, memory_mb=self.config.memory_mb,
-                vcpus=self.config.vcpus,
-                machine=self.config.machine,
+                vcpus=self.config.vcpus, machine=self.config.machine,
                 tcg_cpu_model=self.config.tcg_cpu_model,
                 kernel=self.boot_kernel(), initrd=self.kernel["initramfs"],
                 cmdline=" ".join(filter(None, (BASE_CMDLINE, self.kernel.get("cmdline"),
@@ -268,12 +267,10 @@ class Guest:
             self.domain = domain_mod.Domain(self.config.uri, xml, autodestroy=self.autodestroy)
             marks["qemu_started"] = time.monotonic()
             # the client starts while the guest boots; it types once the guest is ready
-            self.session = Session(self.control_socket,
-                                   log_file=self._log_path("session.log"), setup=False)
+            self._connect()
             self.wait_for_console(READY_MARKER, self.boot_timeout, what="boot")
             marks["ready_seen"] = time.monotonic()
-            self.session.setup()
-            self._start_watch()
+            self._open_session()
             marks["shell"] = time.monotonic()
             self.boot_seconds = marks["shell"] - begin
             self.boot_phases = boottime.phases(marks, self.console_text(), READY_MARKER)
@@ -289,10 +286,19 @@ class Guest:
             return self.kernel["vmlinux"]
         return self.kernel["vmlinuz"]
 
-    def _open_session(self, settle=0.0):
-        """A shell on the control console, watched: a panic or an unasked reboot ends it."""
+    def _connect(self):
+        """Start the control client (socat and aexpect's helper); it types nothing yet."""
         self.session = Session(self.control_socket, log_file=self._log_path("session.log"),
-                               settle=settle)
+                               setup=False)
+
+    def _open_session(self, settle=0.0):
+        """A shell on the control console, watched: a panic or an unasked reboot ends it.
+
+        Uses the client ``_connect`` started during the boot, else starts one now.
+        """
+        if self.session is None:
+            self._connect()
+        self.session.setup(settle=settle)
         self._start_watch()
 
     def _start_watch(self):
@@ -388,13 +394,9 @@ class Guest:
     def wait_for_console(self, marker, timeout, what="marker", start_offset=0):
         """Wait until ``marker`` appears on the console after ``start_offset``."""
         deadline = time.monotonic() + timeout
-        checked = 0
         while time.monotonic() < deadline:
-            text = self.console_text()
-            # a marker may straddle the previous read's end: look a marker's length back
-            if marker in text[max(start_offset, checked - len(marker)):]:
+            if marker in self.console_text()[start_offset:]:
                 return
-            checked = len(text)
             if not self.domain.is_active():
                 raise GuestError(f"guest {self.name} stopped during {what} "
                                  f"(state {self.domain.state()}); console tail: "

@@ -54,9 +54,9 @@ class Recipe:
         """Hash of every file in the recipe directory but the guest init, and
         BUILDER_VERSION.
 
-        The init and the initramfs are boot files (vm/bootfiles.py), packed per boot
-        init: a change to them rebuilds no image. Bump BUILDER_VERSION when a change to
-        the builder changes what it produces.
+        The init and the initramfs are boot files, packed per boot init
+        (vm/initramfs.packed): a change to them rebuilds no image. Bump BUILDER_VERSION
+        when a change to the builder changes what it produces.
         """
         sha = hashlib.sha256(BUILDER_VERSION.encode())
         for root, _, files in sorted(os.walk(self.path)):

@@ -1,4 +1,4 @@
-"""A tiny busybox initramfs for direct kernel boot.
+"""A tiny busybox initramfs for direct kernel boot, carrying the guest's init.
 
 Debian's initramfs-tools image runs udev and a dozen scripts; under TCG that is seconds
 of every boot, and level 1 boots several guests. Ours loads the few modules the root disk
