@@ -30,6 +30,13 @@ def test_kvm_guest_passes_host_cpu():
     assert _render(domain_type="kvm").find("cpu").get("mode") == "host-passthrough"
 
 
+def test_tcg_guest_ram_is_a_memfd_without_huge_pages():
+    backing = _render().find("memoryBacking")
+    assert backing.find("source").get("type") == "memfd"
+    assert backing.find("access").get("mode") == "shared"
+    assert _render(domain_type="kvm").find("memoryBacking") is None
+
+
 def test_disks_in_order_with_readonly_flag():
     disks = _render().findall("devices/disk")
     assert [d.find("target").get("dev") for d in disks] == ["vda", "vdb"]
