@@ -68,4 +68,28 @@ def test_packed_once_per_init_text(tmp_path):
     second = initramfs.packed(str(tmp_path), "6.99", str(busybox), str(guest_init), staged)
     assert second != first
     raw = gzip.decompress(open(second, "rb").read())
-    assert b"echo two" in raw and b"switch_root /newroot /run/guest-init" in raw
+    assert b"echo two" in raw and b"switch_root /newroot /bin/sh /run/guest-init" in raw
+
+
+GUEST_MOUNTS = """/dev/vda / ext4 rw,relatime 0 0
+devtmpfs /dev devtmpfs rw,relatime 0 0
+devpts /dev/pts devpts rw,gid=5,mode=620 0 0
+tmpfs /dev/shm tmpfs rw 0 0
+proc /proc proc rw 0 0
+sysfs /sys sysfs rw 0 0
+debugfs /sys/kernel/debug debugfs rw 0 0
+tmpfs /run tmpfs rw,mode=755 0 0
+tmpfs /tmp tmpfs rw 0 0
+"""
+
+
+def test_a_complete_guest_set_up_has_no_problem():
+    assert initramfs.setup_problems(GUEST_MOUNTS, "0x9\n", "/proc/self/fd\n") == []
+
+
+def test_each_missing_piece_of_the_set_up_is_named():
+    mounts = GUEST_MOUNTS.replace("debugfs /sys/kernel/debug debugfs rw 0 0\n", "")
+    mounts = mounts.replace("tmpfs /tmp tmpfs", "/dev/vda /tmp ext4")
+    assert initramfs.setup_problems(mounts, "0x8", "") == [
+        "/sys/kernel/debug: not mounted, expected debugfs", "/tmp: ext4, expected tmpfs",
+        "lo is down, expected up", "/dev/fd -> nothing, expected /proc/self/fd"]

@@ -3,6 +3,7 @@ from virttest import error_context
 
 from avocado_vexfs.kernel import features
 from avocado_vexfs.verdict import checks, known
+from avocado_vexfs.vm import initramfs
 from avocado_vexfs.vt.steps import booted_guest
 
 
@@ -13,9 +14,11 @@ def run(test, params, env):
     2) check uname -r against the release the variant's kernel package installed, and
        that the guest runs on every vCPU the cfg gave it (a boot option that lost the
        I/O APIC once left guests a single CPU, silently: SMP races went untested)
-    3) check each checker the kernel was built with (KASAN, lockdep, kmemleak, UBSAN,
+    3) check the set-up the initramfs promises: the pseudo filesystems, /dev/fd, lo up
+       (it starts as few processes as it can, so a lost line would go unnoticed)
+    4) check each checker the kernel was built with (KASAN, lockdep, kmemleak, UBSAN,
        KFENCE) is live in the guest: a debug kernel that lost one would pass everything
-    4) the console verdict (no oops, BUG, WARNING, panic) is checked on the way out
+    5) the console verdict (no oops, BUG, WARNING, panic) is checked on the way out
     """
     with booted_guest(test, params) as guest:
         error_context.context("check the guest kernel release", test.log.info)
@@ -27,6 +30,9 @@ def run(test, params, env):
         online = int(guest.cmd("getconf _NPROCESSORS_ONLN").strip())
         results.add("vcpus", [] if online == guest.config.vcpus else [
             f"guest runs {online} CPU(s), the cfg gave it vcpus = {guest.config.vcpus}"])
+        results.add("guest_setup", initramfs.setup_problems(
+            guest.cmd("cat /proc/self/mounts"), guest.cmd("cat /sys/class/net/lo/flags"),
+            guest.status_output("readlink /dev/fd")[1]))
         error_context.context("check the kernel's checkers are live", test.log.info)
         results.add("kernel_features", [
             f"{name}: built in ({features.FEATURES[name][0]}=y) but not live in the guest"
