@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The floor for level 1: the same steps (boot, uname, then boot, mkfs.ext4, mount, write,
 # checksum, remount, verify, umount) with virsh, socat and shell only, no Avocado and no
-# library. bench_level1.py compares level 1's wall time against this script's.
+# library. bench_level1.py compares level 1's wall time against this script's. The guest
+# is the library's: the same kernel, initramfs, command line, memory backing and control
+# port (the guest init waits 5 s for that port before falling back to a console).
 set -euo pipefail
 image_dir=$1    # the guest image (its base.raw)
 kernel=$2       # what the library boots: the PVH ELF or the bzImage
@@ -27,7 +29,7 @@ boot() {
     truncate -s 512M "$run/scratch.raw"
     cat > "$run/dom.xml" <<XML
 <domain type='qemu'><name>avocado-vexfs-$$-plain</name><memory unit='MiB'>2048</memory>
-<vcpu>2</vcpu><os><type arch='x86_64' machine='q35'>hvm</type>
+<vcpu>2</vcpu><memoryBacking><source type='memfd'/><access mode='shared'/></memoryBacking><os><type arch='x86_64' machine='q35'>hvm</type>
 <kernel>$kernel</kernel><initrd>$initrd</initrd>
 <cmdline>$cmdline</cmdline></os>
 <devices><disk type='file' device='disk'><driver name='qemu' type='qcow2' cache='unsafe'/>
@@ -35,7 +37,8 @@ boot() {
 <disk type='file' device='disk'><driver name='qemu' type='raw' cache='unsafe'/>
 <source file='$run/scratch.raw'/><target dev='vdb' bus='virtio'/></disk>
 <serial type='file'><source path='$run/console.log'/></serial>
-<console type='unix'><source mode='bind' path='$run/control.sock'/><target type='virtio'/></console>
+<channel type='unix'><source mode='bind' path='$run/control.sock'/>
+<target type='virtio' name='org.avocado-vexfs.control'/></channel>
 </devices></domain>
 XML
     virsh -q create "$run/dom.xml" >/dev/null
