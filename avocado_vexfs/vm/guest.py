@@ -4,7 +4,6 @@ Everything a guest creates lives in one run directory named after the domain, wh
 holds the owner's pid: a later run removes directories whose owner is dead, so even a
 SIGKILLed job leaves nothing behind for long (its domain is already gone, see domain.py).
 """
-import ctypes
 import logging
 import os
 import re
@@ -80,9 +79,10 @@ def _term_with_parent():
     if not sys.platform.startswith("linux"):
         return
     parent = os.getppid()
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0) != 0:
-        LOG.debug("prctl(PR_SET_PDEATHSIG) failed: errno %d", ctypes.get_errno())
+    try:
+        host.prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM))
+    except OSError as err:
+        LOG.debug("no SIGTERM when the parent dies: %s", err)
         return
     if os.getppid() != parent:  # the parent died before the call: nobody will tell us
         os.kill(os.getpid(), signal.SIGTERM)

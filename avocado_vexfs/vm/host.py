@@ -74,9 +74,18 @@ def require_tools(*tools):
                         f"(expected on PATH; run 'make host' to install them)")
 
 
-def _running(name):
-    return subprocess.run(["pgrep", "-x", name], stdout=subprocess.DEVNULL,
-                          check=False).returncode == 0
+def _pids(name):
+    """Pids of the processes named exactly ``name``."""
+    return subprocess.run(["pgrep", "-x", name], capture_output=True, text=True,
+                          check=False).stdout.split()
+
+
+def prctl(option, value):
+    """prctl(2) with one argument, for this process; OSError when the kernel refuses."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(option, value, 0, 0, 0) != 0:
+        errno = ctypes.get_errno()
+        raise OSError(errno, f"{os.strerror(errno)}: prctl({option}, {value})")
 
 
 def _without_thp():
@@ -90,9 +99,7 @@ def _without_thp():
     Only for a libvirtd this code starts (hosts without a service manager); a KVM guest
     of that daemon backs its RAM with 4 KiB pages, which costs it little.
     """
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0) != 0:
-        raise OSError(ctypes.get_errno(), "prctl(PR_SET_THP_DISABLE) failed")
+    prctl(PR_SET_THP_DISABLE, 1)
 
 
 def thp_enabled(pid):
@@ -109,10 +116,8 @@ def thp_enabled(pid):
 
 
 @functools.lru_cache(maxsize=None)
-def _warn_if_libvirtd_uses_thp():
+def _warn_if_thp(pids):
     """Say once per process that a libvirtd started elsewhere keeps THP on."""
-    pids = subprocess.run(["pgrep", "-x", "libvirtd"], capture_output=True, text=True,
-                          check=False).stdout.split()
     if any(thp_enabled(pid) for pid in pids):
         LOG.info("libvirtd (pid %s) runs with transparent huge pages: TCG guests may boot "
                  "up to a second slower on hosts with free page reporting; a libvirtd "
@@ -129,14 +134,15 @@ def ensure_libvirtd(uri=DEFAULT_URI, timeout=20):
         return
     require_tools("virtlogd", "libvirtd", "virsh")
     for daemon in ("virtlogd", "libvirtd"):
-        if not _running(daemon):
+        pids = _pids(daemon)
+        if not pids:
             result = subprocess.run([daemon, "-d"], capture_output=True, text=True,
                                     check=False,
                                     preexec_fn=_without_thp if daemon == "libvirtd" else None)
             if result.returncode != 0:
                 raise HostError(f"{daemon} did not start: {result.stderr.strip()}")
         elif daemon == "libvirtd":
-            _warn_if_libvirtd_uses_thp()
+            _warn_if_thp(tuple(pids))
     deadline = time.monotonic() + timeout
     last = ""
     while time.monotonic() < deadline:

@@ -6,8 +6,9 @@ reads them back for repro and the report. The log lines saying the same are for 
 only: nothing parses them.
 
 Keys: ``kernel`` (release), ``boot_seconds``, ``boot_phases`` (vm/boottime.py),
-``image`` (the image's name in the cache) and ``image_dir``; per built module ``<what>_build`` (the build's cache key: ``fixture-``
-or the source hash, then the release) and ``<what>_build_dir``; ``crash_step``.
+``image`` (the image's name in the cache) and ``image_dir``; per built module
+``<what>_build`` (the build's cache key: ``fixture-`` or the source hash, then the
+release) and ``<what>_build_dir``; ``crash_step``.
 """
 import json
 import os
